@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcp_teardown top-level Makefile.  See README for the two commands that
+# matter: `make run` and `make check`.
+#
+#   make [KERNEL=6.1|6.12]   build the module for one kernel
+#   make run                 build, boot 6.1 in QEMU, demonstrate
+#   make check               checkpatch + selftests on every kernel
+#   make vm [KERNEL=...]     interactive VM with the module loaded
+#   make checkpatch | sparse | W1 | clean
+
+KERNEL ?= 6.1
+KERNELS := 6.1 6.12
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := $(TOP)/build
+DEPS := $(TOP)/scripts/deps.sh
+KVER = $(shell $(TOP)/scripts/kernel.sh release $(1))
+KDIR = /lib/modules/$(call KVER,$(1))/build
+
+SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
+
+.PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
+	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(KERNELS))
+
+all: module
+
+deps:
+	@sh $(DEPS)
+
+module: module-$(KERNEL)
+
+# Each kernel builds in its own directory of links to the sources, so
+# the two builds never share objects.
+$(addprefix module-,$(KERNELS)): module-%: deps
+	@mkdir -p $(BUILD)/$*/module
+	@ln -sf $(TOP)/Kbuild $(BUILD)/$*/Kbuild
+	@ln -sf $(SRCS) $(BUILD)/$*/module/
+	$(MAKE) -C $(call KDIR,$*) M=$(BUILD)/$* $(KBUILD_EXTRA) modules
+
+selftests: deps
+	$(MAKE) -C $(TOP)/selftests OUT=$(BUILD)/selftests
+
+run: module-6.1 selftests
+	@sh $(TOP)/scripts/vm.sh --kernel 6.1 --mode run
+
+vm: module-$(KERNEL) selftests
+	@sh $(TOP)/scripts/vm.sh --kernel $(KERNEL) --mode shell
+
+$(addprefix check-,$(KERNELS)): check-%: module-% selftests
+	@sh $(TOP)/scripts/vm.sh --kernel $* --mode check
+
+check: deps
+	@sh $(TOP)/scripts/check.sh $(KERNELS)
+
+checkpatch: deps
+	@sh $(TOP)/scripts/checkpatch.sh
+
+# Static analysis of the module with sparse and with W=1, per kernel.
+sparse:
+	@for k in $(KERNELS); do $(MAKE) --no-print-directory module-$$k \
+		KBUILD_EXTRA="C=2" || exit 1; done
+
+W1:
+	@for k in $(KERNELS); do $(MAKE) --no-print-directory module-$$k \
+		KBUILD_EXTRA="W=1" || exit 1; done
+
+clean:
+	rm -rf $(BUILD)

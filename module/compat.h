@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the supported kernels lives here.  Features
+ * are detected by Kbuild from the target kernel's headers (TT_HAVE_*),
+ * because Debian's stable kernels backport changes inside a series and
+ * the version number alone does not tell what a tree has.
+ */
+#ifndef _TCP_TEARDOWN_COMPAT_H
+#define _TCP_TEARDOWN_COMPAT_H
+
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+/* Qualifier of the table argument of a sysctl proc_handler. */
+#ifdef TT_HAVE_CONST_CTL_TABLE
+#define tt_ctl_const const
+#else
+#define tt_ctl_const
+#endif
+
+/*
+ * Register a per-netns sysctl table of @count entries.  Older kernels
+ * find the end at a zeroed sentinel, so callers always allocate one more
+ * entry than they fill.
+ */
+static inline struct ctl_table_header *
+tt_register_net_sysctl(struct net *net, const char *path,
+		       struct ctl_table *table, size_t count)
+{
+#ifdef TT_HAVE_REGISTER_NET_SYSCTL_SZ
+	return register_net_sysctl_sz(net, path, table, count);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+#endif /* _TCP_TEARDOWN_COMPAT_H */

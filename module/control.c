@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp_teardown control plane: knobs and counters, declared once in
+ * tcp_teardown.h and exposed three ways.
+ *
+ *  - net.ipv4.tcp_teardown.<knob>: one value per network namespace.  A new
+ *    namespace starts from the load-time default, not from its parent's
+ *    current value, so that what a container sees does not depend on what
+ *    the host did before the container was created.
+ *  - /sys/kernel/tcp_teardown/<knob>: the initial namespace's values, the
+ *    very same storage as its sysctls, for tools that do not enter a
+ *    namespace; /sys/kernel/tcp_teardown/stats/<counter>: every counter
+ *    summed over all namespaces, alive or gone.
+ *  - module parameters: the load-time defaults, read-only afterwards.
+ *
+ * All three accept exactly one decimal integer within the knob's range,
+ * optionally followed by a newline.  Anything else is -EINVAL and leaves
+ * the value alone.  Writes need CAP_NET_ADMIN in the user namespace that
+ * owns the network namespace.
+ *
+ * Counters are per-cpu so that counting costs one local increment.  Each
+ * event bumps its namespace's copy and a global copy; the global one is
+ * what sysfs shows, and it cannot go backwards when a namespace dies.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/kernel.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <net/net_namespace.h>
+
+#include "compat.h"
+#include "tcp_teardown.h"
+
+struct tt_knob_desc {
+	const char *name;
+	int min;
+	int max;
+	int def;
+};
+
+#define TT_KNOB_DESC(_name, _min, _max, _def, _desc)			\
+	[TT_KNOB_##_name] = {						\
+		.name = #_name, .min = _min, .max = _max, .def = _def,	\
+	},
+static const struct tt_knob_desc tt_knob_desc[TT_NR_KNOBS] = {
+	TT_KNOBS(TT_KNOB_DESC)
+};
+
+#define TT_COUNTER_NAME(_name, _desc) [TT_STAT_##_name] = #_name,
+static const char * const tt_counter_name[TT_NR_COUNTERS] = {
+	TT_COUNTERS(TT_COUNTER_NAME)
+};
+
+unsigned int tt_net_id __read_mostly;
+struct tt_stats __percpu *tt_global_stats __read_mostly;
+
+/* Load-time defaults, set by module parameters, copied into new netns. */
+#define TT_KNOB_DEFAULT(_name, _min, _max, _def, _desc) \
+	[TT_KNOB_##_name] = _def,
+static int tt_default[TT_NR_KNOBS] = {
+	TT_KNOBS(TT_KNOB_DEFAULT)
+};
+
+/*
+ * Parse @len bytes at @buf as a value for knob @id.  One shared parser
+ * keeps the three interfaces from disagreeing about what is valid.
+ */
+static int tt_knob_parse(unsigned int id, const char *buf, size_t len,
+			 int *out)
+{
+	const struct tt_knob_desc *d = &tt_knob_desc[id];
+	char tmp[24];
+	int val;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	/* kstrtoint() allows one trailing newline and nothing else. */
+	if (kstrtoint(tmp, 10, &val))
+		return -EINVAL;
+	if (val < d->min || val > d->max)
+		return -EINVAL;
+	*out = val;
+	return 0;
+}
+
+static u64 tt_stat_sum(struct tt_stats __percpu *stats, unsigned int id)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(stats, cpu)->val[id]);
+	return sum;
+}
+
+/* ---- module parameters ---- */
+
+static int tt_param_set(const char *val, const struct kernel_param *kp)
+{
+	const struct tt_knob_desc *d = kp->arg;
+	unsigned int id = d - tt_knob_desc;
+
+	if (!val)
+		return -EINVAL;
+	return tt_knob_parse(id, val, strlen(val), &tt_default[id]);
+}
+
+static int tt_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct tt_knob_desc *d = kp->arg;
+
+	return sysfs_emit(buf, "%d\n", tt_default[d - tt_knob_desc]);
+}
+
+static const struct kernel_param_ops tt_param_ops = {
+	.set = tt_param_set,
+	.get = tt_param_get,
+};
+
+#define TT_KNOB_PARAM(_name, _min, _max, _def, _desc)			\
+	module_param_cb(_name, &tt_param_ops,				\
+			(void *)&tt_knob_desc[TT_KNOB_##_name], 0444);	\
+	MODULE_PARM_DESC(_name, _desc " (" __stringify(_min) ".."	\
+			 __stringify(_max) ", default "			\
+			 __stringify(_def) ")");
+TT_KNOBS(TT_KNOB_PARAM)
+
+/* ---- per-netns sysctls ---- */
+
+static int tt_sysctl_knob(tt_ctl_const struct ctl_table *table, int write,
+			  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct tt_net *tn = table->extra1;
+	int *valp = table->data;
+	unsigned int id = valp - tn->knob;
+	struct ctl_table tmp;
+	int val, err;
+
+	if (!write) {
+		val = READ_ONCE(*valp);
+		tmp = *table;
+		tmp.data = &val;
+		return proc_dointvec(&tmp, 0, buffer, lenp, ppos);
+	}
+
+	/* The VFS checked the file mode; this is the namespace's own rule. */
+	if (!ns_capable(tn->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	/* A value is written in one go, never continued at an offset. */
+	if (*ppos)
+		return -EINVAL;
+	err = tt_knob_parse(id, buffer, *lenp, &val);
+	if (err)
+		return err;
+	WRITE_ONCE(*valp, val);
+	*ppos += *lenp;
+	return 0;
+}
+
+static int tt_sysctl_register(struct tt_net *tn)
+{
+	struct ctl_table *table;
+	unsigned int i;
+
+	/* One spare zeroed entry: the sentinel older kernels look for. */
+	table = kcalloc(TT_NR_KNOBS + 1, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < TT_NR_KNOBS; i++) {
+		table[i].procname = tt_knob_desc[i].name;
+		table[i].data = &tn->knob[i];
+		table[i].maxlen = sizeof(int);
+		table[i].mode = 0644;
+		table[i].proc_handler = tt_sysctl_knob;
+		table[i].extra1 = tn;
+	}
+	tn->sysctl_hdr = tt_register_net_sysctl(tn->net,
+						"net/ipv4/tcp_teardown",
+						table, TT_NR_KNOBS);
+	if (!tn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	tn->sysctl_table = table;
+	return 0;
+}
+
+static void tt_sysctl_unregister(struct tt_net *tn)
+{
+	unregister_net_sysctl_table(tn->sysctl_hdr);
+	kfree(tn->sysctl_table);
+}
+
+/* ---- /proc/net/tcp_teardown: this namespace's counters ---- */
+
+static int tt_proc_show(struct seq_file *seq, void *v)
+{
+	struct tt_net *tn = tt_net(seq_file_single_net(seq));
+	unsigned int i;
+
+	for (i = 0; i < TT_NR_COUNTERS; i++)
+		seq_printf(seq, "%s %llu\n", tt_counter_name[i],
+			   tt_stat_sum(tn->stats, i));
+	return 0;
+}
+
+/* ---- pernet operations ---- */
+
+static int __net_init tt_net_init(struct net *net)
+{
+	struct tt_net *tn = tt_net(net);
+	unsigned int i;
+	int err;
+
+	tn->net = net;
+	for (i = 0; i < TT_NR_KNOBS; i++)
+		tn->knob[i] = tt_default[i];
+
+	tn->stats = alloc_percpu(struct tt_stats);
+	if (!tn->stats)
+		return -ENOMEM;
+
+	err = tt_sysctl_register(tn);
+	if (err)
+		goto err_stats;
+
+	if (!proc_create_net_single("tcp_teardown", 0444, net->proc_net,
+				    tt_proc_show, NULL)) {
+		err = -ENOMEM;
+		goto err_sysctl;
+	}
+
+	/* Publish: hooks may now count into tn->stats. */
+	smp_store_release(&tn->live, true);
+	return 0;
+
+err_sysctl:
+	tt_sysctl_unregister(tn);
+err_stats:
+	free_percpu(tn->stats);
+	return err;
+}
+
+static void __net_exit tt_net_exit(struct net *net)
+{
+	struct tt_net *tn = tt_net(net);
+
+	WRITE_ONCE(tn->live, false);
+	remove_proc_entry("tcp_teardown", net->proc_net);
+	tt_sysctl_unregister(tn);
+}
+
+/*
+ * Hooks run with preemption disabled and may still hold tn->stats of a
+ * namespace whose exit just cleared ->live; one grace period per batch
+ * of dying namespaces lets them finish before the memory goes.
+ */
+static void __net_exit tt_net_exit_batch(struct list_head *net_list)
+{
+	struct net *net;
+
+	synchronize_rcu();
+	list_for_each_entry(net, net_list, exit_list)
+		free_percpu(tt_net(net)->stats);
+}
+
+static struct pernet_operations tt_net_ops = {
+	.init = tt_net_init,
+	.exit = tt_net_exit,
+	.exit_batch = tt_net_exit_batch,
+	.id = &tt_net_id,
+	.size = sizeof(struct tt_net),
+};
+
+/* ---- /sys/kernel/tcp_teardown ---- */
+
+struct tt_attr {
+	struct kobj_attribute attr;
+	unsigned int id;
+};
+
+static unsigned int tt_attr_id(struct kobj_attribute *attr)
+{
+	return container_of(attr, struct tt_attr, attr)->id;
+}
+
+static ssize_t tt_knob_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  tt_knob(tt_net(&init_net), tt_attr_id(attr)));
+}
+
+static ssize_t tt_knob_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	unsigned int id = tt_attr_id(attr);
+	int val, err;
+
+	if (!ns_capable(init_net.user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	err = tt_knob_parse(id, buf, count, &val);
+	if (err)
+		return err;
+	WRITE_ONCE(tt_net(&init_net)->knob[id], val);
+	return count;
+}
+
+static ssize_t tt_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  tt_stat_sum(tt_global_stats, tt_attr_id(attr)));
+}
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", TCP_TEARDOWN_VERSION);
+}
+
+#define TT_KNOB_ATTR(_name, _min, _max, _def, _desc)			\
+	[TT_KNOB_##_name] = {						\
+		.attr = __ATTR(_name, 0644, tt_knob_show, tt_knob_store), \
+		.id = TT_KNOB_##_name,					\
+	},
+static struct tt_attr tt_knob_attrs[TT_NR_KNOBS] = {
+	TT_KNOBS(TT_KNOB_ATTR)
+};
+
+#define TT_STAT_ATTR(_name, _desc)					\
+	[TT_STAT_##_name] = {						\
+		.attr = __ATTR(_name, 0444, tt_stat_show, NULL),	\
+		.id = TT_STAT_##_name,					\
+	},
+static struct tt_attr tt_stat_attrs[TT_NR_COUNTERS] = {
+	TT_COUNTERS(TT_STAT_ATTR)
+};
+
+static struct kobj_attribute tt_version_attr = __ATTR_RO(version);
+
+#define TT_KNOB_ATTR_PTR(_name, _min, _max, _def, _desc) \
+	&tt_knob_attrs[TT_KNOB_##_name].attr.attr,
+static struct attribute *tt_top_attrs[] = {
+	TT_KNOBS(TT_KNOB_ATTR_PTR)
+	&tt_version_attr.attr,
+	NULL,
+};
+
+#define TT_STAT_ATTR_PTR(_name, _desc) &tt_stat_attrs[TT_STAT_##_name].attr.attr,
+static struct attribute *tt_stats_attrs[] = {
+	TT_COUNTERS(TT_STAT_ATTR_PTR)
+	NULL,
+};
+
+static const struct attribute_group tt_top_group = {
+	.attrs = tt_top_attrs,
+};
+
+static const struct attribute_group tt_stats_group = {
+	.name = "stats",
+	.attrs = tt_stats_attrs,
+};
+
+static const struct attribute_group *tt_groups[] = {
+	&tt_top_group,
+	&tt_stats_group,
+	NULL,
+};
+
+static struct kobject *tt_kobj;
+
+/* ---- setup ---- */
+
+int tt_control_init(void)
+{
+	int err;
+
+	tt_global_stats = alloc_percpu(struct tt_stats);
+	if (!tt_global_stats)
+		return -ENOMEM;
+
+	err = register_pernet_subsys(&tt_net_ops);
+	if (err)
+		goto err_stats;
+
+	tt_kobj = kobject_create_and_add("tcp_teardown", kernel_kobj);
+	if (!tt_kobj) {
+		err = -ENOMEM;
+		goto err_pernet;
+	}
+	err = sysfs_create_groups(tt_kobj, tt_groups);
+	if (err)
+		goto err_kobj;
+	return 0;
+
+err_kobj:
+	kobject_put(tt_kobj);
+err_pernet:
+	unregister_pernet_subsys(&tt_net_ops);
+err_stats:
+	free_percpu(tt_global_stats);
+	return err;
+}
+
+/* Callers have unregistered every hook: nothing counts any more. */
+void tt_control_exit(void)
+{
+	sysfs_remove_groups(tt_kobj, tt_groups);
+	kobject_put(tt_kobj);
+	unregister_pernet_subsys(&tt_net_ops);
+	free_percpu(tt_global_stats);
+}

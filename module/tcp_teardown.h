@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcp_teardown: declarations shared by the control plane and the policies.
+ *
+ * Every tunable is one row of TT_KNOBS and every counter one row of
+ * TT_COUNTERS.  The control plane (control.c) turns each knob row into a
+ * per-netns sysctl, a file under /sys/kernel/tcp_teardown/ for the initial
+ * namespace and a module parameter that sets the load-time default; and
+ * each counter row into a line of /proc/net/tcp_teardown (per namespace)
+ * and a file under /sys/kernel/tcp_teardown/stats/ (all namespaces).
+ * A policy adds rows here and never touches the plumbing.
+ */
+#ifndef _TCP_TEARDOWN_H
+#define _TCP_TEARDOWN_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#define TCP_TEARDOWN_VERSION "0.1.0"
+
+/*
+ * X(name, min, max, default, description).  Defaults reproduce stock
+ * Linux: loading the module with them changes nothing on the wire.
+ */
+#define TT_KNOBS(X)							\
+	X(enabled, 0, 1, 1,						\
+	  "Master switch: 0 = the module takes no decision in this namespace")
+
+/* X(name, description) */
+#define TT_COUNTERS(X)							\
+	X(close_calls, "tcp_close() calls seen while enabled")
+
+#define TT_KNOB_ID(name, min, max, def, desc) TT_KNOB_##name,
+enum tt_knob_id {
+	TT_KNOBS(TT_KNOB_ID)
+	TT_NR_KNOBS
+};
+
+#undef TT_KNOB_ID
+
+#define TT_COUNTER_ID(name, desc) TT_STAT_##name,
+enum tt_counter_id {
+	TT_COUNTERS(TT_COUNTER_ID)
+	TT_NR_COUNTERS
+};
+
+#undef TT_COUNTER_ID
+
+struct tt_stats {
+	u64 val[TT_NR_COUNTERS];
+};
+
+/*
+ * Per network namespace state, found with net_generic().  The core
+ * allocates it zeroed before our pernet init runs and frees it after every
+ * pernet exit has run, so hooks may always look at it; @live says whether
+ * @stats may be used (set last in init, cleared first in exit).
+ */
+struct tt_net {
+	bool live;
+	int knob[TT_NR_KNOBS];
+	struct tt_stats __percpu *stats;
+	struct net *net;
+	struct ctl_table_header *sysctl_hdr;
+	struct ctl_table *sysctl_table;
+};
+
+extern unsigned int tt_net_id;
+extern struct tt_stats __percpu *tt_global_stats;
+
+int tt_control_init(void);
+void tt_control_exit(void);
+
+static inline struct tt_net *tt_net(const struct net *net)
+{
+	return net_generic(net, tt_net_id);
+}
+
+static inline int tt_knob(const struct tt_net *tn, enum tt_knob_id id)
+{
+	return READ_ONCE(tn->knob[id]);
+}
+
+/*
+ * The tt_net of @net if the module may take decisions there, else NULL.
+ * Hooks fire for every namespace, including one being dismantled: TCP's
+ * own pernet exit closes sockets after ours has run.
+ */
+static inline struct tt_net *tt_net_enabled(const struct net *net)
+{
+	struct tt_net *tn = tt_net(net);
+
+	if (!tn || !smp_load_acquire(&tn->live) ||
+	    !tt_knob(tn, TT_KNOB_enabled))
+		return NULL;
+	return tn;
+}
+
+/* Count one event in @tn's namespace and in the global view. */
+static inline void tt_count(struct tt_net *tn, enum tt_counter_id id)
+{
+	this_cpu_inc(tn->stats->val[id]);
+	this_cpu_inc(tt_global_stats->val[id]);
+}
+
+static inline void tt_count_add(struct tt_net *tn, enum tt_counter_id id,
+				u64 n)
+{
+	this_cpu_add(tn->stats->val[id], n);
+	this_cpu_add(tt_global_stats->val[id], n);
+}
+
+#endif /* _TCP_TEARDOWN_H */

@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a supported Debian kernel in QEMU with the module and the selftests.
+#
+#   vm.sh --kernel 6.1|6.12 --mode check|run|shell [--tests "a b"]
+#
+# check: runs every selftest binary, streams their KTAP here, and exits
+#        0 only if the guest reported success AND its kernel log holds no
+#        oops, BUG, WARNING, KASAN report or call trace.  A hung guest is
+#        killed after TT_VM_TIMEOUT seconds (default 900) and fails.
+# run:   the demonstration (scripts/guest/demo.sh).
+# shell: interactive shell on the console, module loaded.
+#
+# Environment: TT_ACCEL=auto|kvm|tcg (auto boots once with KVM to see that
+# it really runs guests, and remembers the answer), TT_VM_MEM (MiB).
+set -euo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$TOP/build
+series=6.1 mode=check tests=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) series=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--tests) tests=$2; shift 2 ;;
+	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+rel=$("$TOP/scripts/kernel.sh" release "$series")
+kimage=/boot/vmlinuz-$rel
+out=$BUILD/$series/vm
+timeout_s=${TT_VM_TIMEOUT:-900}
+mkdir -p "$out" "$BUILD/guest"
+
+# ---- initramfs ----
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root/bin" "$root/lib/modules" "$root/tests"
+cp /bin/busybox "$root/bin/busybox"
+install -m 0755 "$TOP/scripts/guest/init" "$root/init"
+install -m 0755 "$TOP/scripts/guest/demo.sh" "$root/demo.sh"
+
+poweroff=$BUILD/guest/tt-poweroff
+if [ ! -x "$poweroff" ] || [ "$TOP/scripts/guest/tt-poweroff.c" -nt "$poweroff" ]; then
+	gcc -static -O2 -Wall -Wextra -o "$poweroff" "$TOP/scripts/guest/tt-poweroff.c"
+fi
+cp "$poweroff" "$root/bin/"
+
+cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
+# The kernel's own modules the tests need, decompressed: busybox insmod
+# would hand a compressed image to init_module().
+for m in veth tun; do
+	f=$(find "/lib/modules/$rel/kernel" -name "$m.ko*" | head -n 1)
+	[ -n "$f" ] || { echo "vm.sh: $m module missing for $rel" >&2; exit 1; }
+	case "$f" in
+	*.xz) xz -dc "$f" >"$root/lib/modules/$m.ko" ;;
+	*.zst) zstd -qdc "$f" >"$root/lib/modules/$m.ko" ;;
+	*) cp "$f" "$root/lib/modules/$m.ko" ;;
+	esac
+done
+for t in "$BUILD"/selftests/*; do
+	[ -f "$t" ] && [ -x "$t" ] && cp "$t" "$root/tests/"
+done
+(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
+
+# ---- accelerator ----
+qemu=(qemu-system-x86_64 -m "${TT_VM_MEM:-1024}" -smp 2 -nic none -no-reboot
+	-display none -monitor none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+	-kernel "$kimage" -initrd "$out/initramfs.cpio")
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 mitigations=off"
+
+accel=${TT_ACCEL:-auto}
+if [ "$accel" = auto ]; then
+	cache=$BUILD/guest/accel
+	if [ ! -s "$cache" ]; then
+		accel=tcg
+		if [ -w /dev/kvm ]; then
+			set +e
+			# A subshell, so that QEMU aborting is not reported.
+			(timeout 30 "${qemu[@]}" -accel kvm -cpu host -serial none \
+				-append "$cmdline TT_MODE=probe") >/dev/null 2>&1
+			[ $? -eq 1 ] && accel=kvm
+			set -e
+		fi
+		echo "$accel" >"$cache"
+	fi
+	accel=$(cat "$cache")
+fi
+case "$accel" in
+kvm) qemu+=(-accel kvm -cpu host) ;;
+*) qemu+=(-accel tcg -cpu max) ;;
+esac
+
+# ---- boot ----
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -append "$cmdline TT_MODE=shell"
+fi
+
+console=$out/console.log tap=$out/tap.log
+: >"$tap"
+echo "# vm: $rel ($accel), mode $mode; kernel log: $console"
+set +e
+timeout "$timeout_s" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" \
+	-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\"" </dev/null &
+qpid=$!
+tail -n +1 -f --pid=$qpid "$tap"
+wait $qpid
+status=$?
+set -e
+
+fail=0
+case $status in
+124) echo "# vm: guest hung: killed after ${timeout_s}s"; fail=1 ;;
+0) echo "# vm: guest died without reporting (panic or reboot)"; fail=1 ;;
+*)
+	if [ $((status % 2)) -eq 1 ]; then
+		guest=$(((status - 1) / 2))
+		[ "$guest" -eq 0 ] || { echo "# vm: guest reported failure ($guest)"; fail=1; }
+	else
+		echo "# vm: qemu failed with status $status"; fail=1
+	fi
+	;;
+esac
+
+# A test that passed over a kernel warning has not passed.
+bad='(Oops|BUG:|WARNING:|KASAN|Call Trace|general protection|Kernel panic|kernel BUG|UBSAN)'
+if grep -Eq "$bad" "$console"; then
+	echo "# vm: kernel log of $rel reports trouble:"
+	grep -E -m 20 -B 2 -A 12 "$bad" "$console" | sed 's/^/#   /'
+	fail=1
+fi
+exit $fail
