@@ -48,7 +48,7 @@ struct tt_knob_desc {
 	int def;
 };
 
-#define TT_KNOB_DESC(_name, _min, _max, _def, _desc)			\
+#define TT_KNOB_DESC(_name, _min, _max, _def)			\
 	[TT_KNOB_##_name] = {						\
 		.name = #_name, .min = _min, .max = _max, .def = _def,	\
 	},
@@ -56,7 +56,8 @@ static const struct tt_knob_desc tt_knob_desc[TT_NR_KNOBS] = {
 	TT_KNOBS(TT_KNOB_DESC)
 };
 
-#define TT_COUNTER_NAME(_name, _desc) [TT_STAT_##_name] = #_name,
+#define TT_COUNTER_NAME(_name, _desc)					\
+	[TT_STAT_##_name] = #_name,
 static const char * const tt_counter_name[TT_NR_COUNTERS] = {
 	TT_COUNTERS(TT_COUNTER_NAME)
 };
@@ -65,7 +66,7 @@ unsigned int tt_net_id __read_mostly;
 struct tt_stats __percpu *tt_global_stats __read_mostly;
 
 /* Load-time defaults, set by module parameters, copied into new netns. */
-#define TT_KNOB_DEFAULT(_name, _min, _max, _def, _desc) \
+#define TT_KNOB_DEFAULT(_name, _min, _max, _def) \
 	[TT_KNOB_##_name] = _def,
 static int tt_default[TT_NR_KNOBS] = {
 	TT_KNOBS(TT_KNOB_DEFAULT)
@@ -129,13 +130,29 @@ static const struct kernel_param_ops tt_param_ops = {
 	.get = tt_param_get,
 };
 
-#define TT_KNOB_PARAM(_name, _min, _max, _def, _desc)			\
+/*
+ * One line per knob: module_param_cb() and MODULE_PARM_DESC() each define
+ * an object and need their own statement, which a TT_KNOBS() expansion
+ * cannot provide.  tt_params_complete() catches a knob left out here.
+ */
+#define TT_KNOB_PARAM(_name)						\
 	module_param_cb(_name, &tt_param_ops,				\
-			(void *)&tt_knob_desc[TT_KNOB_##_name], 0444);	\
-	MODULE_PARM_DESC(_name, _desc " (" __stringify(_min) ".."	\
-			 __stringify(_max) ", default "			\
-			 __stringify(_def) ")");
-TT_KNOBS(TT_KNOB_PARAM)
+			(void *)&tt_knob_desc[TT_KNOB_##_name], 0444)
+
+TT_KNOB_PARAM(enabled);
+MODULE_PARM_DESC(enabled,
+		 "Master switch: 0 = the module takes no decision (0..1, default 1)");
+
+static bool tt_params_complete(void)
+{
+	const struct kernel_param *kp = THIS_MODULE->kp;
+	unsigned int i, seen = 0;
+
+	for (i = 0; i < THIS_MODULE->num_kp; i++)
+		if (kp[i].ops == &tt_param_ops)
+			seen++;
+	return seen == TT_NR_KNOBS;
+}
 
 /* ---- per-netns sysctls ---- */
 
@@ -331,7 +348,7 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", TCP_TEARDOWN_VERSION);
 }
 
-#define TT_KNOB_ATTR(_name, _min, _max, _def, _desc)			\
+#define TT_KNOB_ATTR(_name, _min, _max, _def)			\
 	[TT_KNOB_##_name] = {						\
 		.attr = __ATTR(_name, 0644, tt_knob_show, tt_knob_store), \
 		.id = TT_KNOB_##_name,					\
@@ -351,19 +368,9 @@ static struct tt_attr tt_stat_attrs[TT_NR_COUNTERS] = {
 
 static struct kobj_attribute tt_version_attr = __ATTR_RO(version);
 
-#define TT_KNOB_ATTR_PTR(_name, _min, _max, _def, _desc) \
-	&tt_knob_attrs[TT_KNOB_##_name].attr.attr,
-static struct attribute *tt_top_attrs[] = {
-	TT_KNOBS(TT_KNOB_ATTR_PTR)
-	&tt_version_attr.attr,
-	NULL,
-};
-
-#define TT_STAT_ATTR_PTR(_name, _desc) &tt_stat_attrs[TT_STAT_##_name].attr.attr,
-static struct attribute *tt_stats_attrs[] = {
-	TT_COUNTERS(TT_STAT_ATTR_PTR)
-	NULL,
-};
+/* Filled by tt_sysfs_init_attrs(): every knob, the version, a NULL. */
+static struct attribute *tt_top_attrs[TT_NR_KNOBS + 2];
+static struct attribute *tt_stats_attrs[TT_NR_COUNTERS + 1];
 
 static const struct attribute_group tt_top_group = {
 	.attrs = tt_top_attrs,
@@ -382,11 +389,25 @@ static const struct attribute_group *tt_groups[] = {
 
 static struct kobject *tt_kobj;
 
+static void tt_sysfs_init_attrs(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < TT_NR_KNOBS; i++)
+		tt_top_attrs[i] = &tt_knob_attrs[i].attr.attr;
+	tt_top_attrs[i] = &tt_version_attr.attr;
+	for (i = 0; i < TT_NR_COUNTERS; i++)
+		tt_stats_attrs[i] = &tt_stat_attrs[i].attr.attr;
+}
+
 /* ---- setup ---- */
 
 int tt_control_init(void)
 {
 	int err;
+
+	if (WARN_ON(!tt_params_complete()))
+		return -EINVAL;
 
 	tt_global_stats = alloc_percpu(struct tt_stats);
 	if (!tt_global_stats)
@@ -396,6 +417,7 @@ int tt_control_init(void)
 	if (err)
 		goto err_stats;
 
+	tt_sysfs_init_attrs();
 	tt_kobj = kobject_create_and_add("tcp_teardown", kernel_kobj);
 	if (!tt_kobj) {
 		err = -ENOMEM;

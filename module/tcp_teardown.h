@@ -21,18 +21,18 @@
 #define TCP_TEARDOWN_VERSION "0.1.0"
 
 /*
- * X(name, min, max, default, description).  Defaults reproduce stock
- * Linux: loading the module with them changes nothing on the wire.
+ * X(name, min, max, default).  Defaults reproduce stock Linux: loading
+ * the module with them changes nothing on the wire.  Each knob also needs
+ * its module parameter line, with its help text, in control.c.
  */
 #define TT_KNOBS(X)							\
-	X(enabled, 0, 1, 1,						\
-	  "Master switch: 0 = the module takes no decision in this namespace")
+	X(enabled, 0, 1, 1)
 
 /* X(name, description) */
 #define TT_COUNTERS(X)							\
 	X(close_calls, "tcp_close() calls seen while enabled")
 
-#define TT_KNOB_ID(name, min, max, def, desc) TT_KNOB_##name,
+#define TT_KNOB_ID(name, min, max, def) TT_KNOB_##name,
 enum tt_knob_id {
 	TT_KNOBS(TT_KNOB_ID)
 	TT_NR_KNOBS
@@ -92,6 +92,7 @@ static inline struct tt_net *tt_net_enabled(const struct net *net)
 {
 	struct tt_net *tn = tt_net(net);
 
+	/* Pairs with smp_store_release() in tt_net_init(). */
 	if (!tn || !smp_load_acquire(&tn->live) ||
 	    !tt_knob(tn, TT_KNOB_enabled))
 		return NULL;

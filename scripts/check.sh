@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole suite: static checks, then the selftests in a VM per kernel.
+#   check.sh 6.1 6.12
+# Every static check counts as one test; every kselftest case as one test
+# per kernel; a VM that fails without a failing case (kernel warning,
+# crash, hang) counts as one more failure.  Ends with
+# "N passed, N failed, N skipped" and exits non-zero if anything failed.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+LOG=$TOP/build/check
+mkdir -p "$LOG"
+passed=0 failed=0 skipped=0
+
+result() {	# result NAME STATUS
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok - $1"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $1 (log: $LOG/$1.log)"
+		sed 's/^/#   /' "$LOG/$1.log" | tail -n 30
+	fi
+}
+
+sh "$TOP/scripts/checkpatch.sh" >"$LOG/checkpatch.log" 2>&1
+result checkpatch $?
+
+# Compiler (W=1) and sparse (C=2) must both be silent.
+for k in "$@"; do
+	make -C "$TOP" --no-print-directory module-"$k" \
+		KBUILD_EXTRA="W=1 C=2" >"$LOG/build-$k.log" 2>&1
+	st=$?
+	if [ $st -eq 0 ] && grep -Eq '(warning|error):' "$LOG/build-$k.log"; then
+		st=1
+	fi
+	result "build-$k" $st
+done
+
+make -C "$TOP" --no-print-directory selftests >"$LOG/selftests-build.log" 2>&1
+st=$?
+[ $st -eq 0 ] && grep -q 'warning:' "$LOG/selftests-build.log" && st=1
+result selftests-build $st
+
+for k in "$@"; do
+	[ -f "$TOP/build/$k/tcp_teardown.ko" ] || continue
+	bash "$TOP/scripts/vm.sh" --kernel "$k" --mode check 2>&1 |
+		tee "$LOG/vm-$k.log"
+	st=${PIPESTATUS[0]}
+	read -r p f s < <(awk '/^# Totals:/ {
+		for (i = 3; i <= NF; i++) { split($i, kv, ":"); n[kv[1]] += kv[2] }
+	} END { print n["pass"] + 0, n["fail"] + n["error"] + 0, n["skip"] + 0 }' \
+		"$LOG/vm-$k.log")
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	echo "# $k: $p passed, $f failed, $s skipped"
+	if [ "$st" -ne 0 ] && [ "$f" -eq 0 ]; then
+		failed=$((failed + 1))
+		echo "not ok - vm-$k: the VM failed outside any test case"
+	fi
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
