@@ -51,7 +51,7 @@ $(addprefix check-,$(KERNELS)): check-%: module-% selftests
 	@sh $(TOP)/scripts/vm.sh --kernel $* --mode check
 
 check: deps
-	@sh $(TOP)/scripts/check.sh $(KERNELS)
+	@bash $(TOP)/scripts/check.sh $(KERNELS)
 
 checkpatch: deps
 	@sh $(TOP)/scripts/checkpatch.sh
