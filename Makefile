@@ -6,6 +6,7 @@
 #   make [KERNEL=6.1|6.12]   build the module for one kernel
 #   make run                 build, boot 6.1 in QEMU, demonstrate
 #   make check               checkpatch + selftests on every kernel
+#   make check-6.1 [TESTS="a_test b_test"]   selftests on one kernel
 #   make vm [KERNEL=...]     interactive VM with the module loaded
 #   make checkpatch | sparse | W1 | clean
 
@@ -13,7 +14,9 @@ KERNEL ?= 6.1
 KERNELS := 6.1 6.12
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-BUILD := $(TOP)/build
+# Everything built goes under $(BUILD); scripts see it as TT_BUILD.
+BUILD ?= $(TOP)/build
+export TT_BUILD := $(BUILD)
 DEPS := $(TOP)/scripts/deps.sh
 KVER = $(shell $(TOP)/scripts/kernel.sh release $(1))
 KDIR = /lib/modules/$(call KVER,$(1))/build
@@ -42,13 +45,13 @@ selftests: deps
 	$(MAKE) -C $(TOP)/selftests OUT=$(BUILD)/selftests
 
 run: module-6.1 selftests
-	@sh $(TOP)/scripts/vm.sh --kernel 6.1 --mode run
+	@bash $(TOP)/scripts/vm.sh --kernel 6.1 --mode run
 
 vm: module-$(KERNEL) selftests
-	@sh $(TOP)/scripts/vm.sh --kernel $(KERNEL) --mode shell
+	@bash $(TOP)/scripts/vm.sh --kernel $(KERNEL) --mode shell
 
 $(addprefix check-,$(KERNELS)): check-%: module-% selftests
-	@sh $(TOP)/scripts/vm.sh --kernel $* --mode check
+	@bash $(TOP)/scripts/vm.sh --kernel $* --mode check --tests "$(TESTS)"
 
 check: deps
 	@bash $(TOP)/scripts/check.sh $(KERNELS)

@@ -48,29 +48,35 @@ struct tt_knob_desc {
 	int def;
 };
 
-#define TT_KNOB_DESC(_name, _min, _max, _def)			\
+#define TT_KNOB(_name, _min, _max, _def)				\
 	[TT_KNOB_##_name] = {						\
 		.name = #_name, .min = _min, .max = _max, .def = _def,	\
 	},
 static const struct tt_knob_desc tt_knob_desc[TT_NR_KNOBS] = {
-	TT_KNOBS(TT_KNOB_DESC)
+#include "knob_table.h"
 };
 
-#define TT_COUNTER_NAME(_name, _desc)					\
+#undef TT_KNOB
+
+#define TT_COUNTER(_name, _desc)					\
 	[TT_STAT_##_name] = #_name,
 static const char * const tt_counter_name[TT_NR_COUNTERS] = {
-	TT_COUNTERS(TT_COUNTER_NAME)
+#include "counter_table.h"
 };
+
+#undef TT_COUNTER
 
 unsigned int tt_net_id __read_mostly;
 struct tt_stats __percpu *tt_global_stats __read_mostly;
 
 /* Load-time defaults, set by module parameters, copied into new netns. */
-#define TT_KNOB_DEFAULT(_name, _min, _max, _def) \
+#define TT_KNOB(_name, _min, _max, _def)				\
 	[TT_KNOB_##_name] = _def,
 static int tt_default[TT_NR_KNOBS] = {
-	TT_KNOBS(TT_KNOB_DEFAULT)
+#include "knob_table.h"
 };
+
+#undef TT_KNOB
 
 /*
  * Parse @len bytes at @buf as a value for knob @id.  One shared parser
@@ -106,6 +112,41 @@ static u64 tt_stat_sum(struct tt_stats __percpu *stats, unsigned int id)
 	return sum;
 }
 
+/*
+ * Store a knob and tell the policies what changed.  xchg() gives each of
+ * two racing writers the value it really replaced, so a policy that keeps
+ * a tally of namespaces per value never miscounts.
+ */
+static void tt_knob_set(struct tt_net *tn, unsigned int id, int val)
+{
+	int old = xchg(&tn->knob[id], val);
+
+	if (old != val)
+		tt_knob_changed(tn, id, old, val);
+}
+
+/*
+ * A namespace is born and dies with the stock behaviour as reference:
+ * policies hear of it as a change from the stock default to the value
+ * the namespace starts with, and back when it goes.
+ */
+static void tt_knobs_announce(struct tt_net *tn, bool arrive)
+{
+	unsigned int i;
+	int stock, val;
+
+	for (i = 0; i < TT_NR_KNOBS; i++) {
+		stock = tt_knob_desc[i].def;
+		val = tt_knob(tn, i);
+		if (val == stock)
+			continue;
+		if (arrive)
+			tt_knob_changed(tn, i, stock, val);
+		else
+			tt_knob_changed(tn, i, val, stock);
+	}
+}
+
 /* ---- module parameters ---- */
 
 static int tt_param_set(const char *val, const struct kernel_param *kp)
@@ -132,8 +173,9 @@ static const struct kernel_param_ops tt_param_ops = {
 
 /*
  * One line per knob: module_param_cb() and MODULE_PARM_DESC() each define
- * an object and need their own statement, which a TT_KNOBS() expansion
- * cannot provide.  tt_params_complete() catches a knob left out here.
+ * an object and need their own statement, which an expansion of
+ * knob_table.h cannot provide.  tt_params_complete() catches a knob left
+ * out here.
  */
 #define TT_KNOB_PARAM(_name)						\
 	module_param_cb(_name, &tt_param_ops,				\
@@ -142,6 +184,9 @@ static const struct kernel_param_ops tt_param_ops = {
 TT_KNOB_PARAM(enabled);
 MODULE_PARM_DESC(enabled,
 		 "Master switch: 0 = the module takes no decision (0..1, default 1)");
+TT_KNOB_PARAM(half_duplex_close);
+MODULE_PARM_DESC(half_duplex_close,
+		 "Unread data at close, data after close: 0 = FIN, discard; 1 = RST (stock); 2 = RST, also after SHUT_RD (default 1)");
 
 static bool tt_params_complete(void)
 {
@@ -181,7 +226,7 @@ static int tt_sysctl_knob(tt_ctl_const struct ctl_table *table, int write,
 	err = tt_knob_parse(id, buffer, *lenp, &val);
 	if (err)
 		return err;
-	WRITE_ONCE(*valp, val);
+	tt_knob_set(tn, id, val);
 	*ppos += *lenp;
 	return 0;
 }
@@ -261,6 +306,7 @@ static int __net_init tt_net_init(struct net *net)
 
 	/* Publish: hooks may now count into tn->stats. */
 	smp_store_release(&tn->live, true);
+	tt_knobs_announce(tn, true);
 	return 0;
 
 err_sysctl:
@@ -276,7 +322,9 @@ static void __net_exit tt_net_exit(struct net *net)
 
 	WRITE_ONCE(tn->live, false);
 	remove_proc_entry("tcp_teardown", net->proc_net);
+	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);
+	tt_knobs_announce(tn, false);
 }
 
 /*
@@ -331,7 +379,7 @@ static ssize_t tt_knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	err = tt_knob_parse(id, buf, count, &val);
 	if (err)
 		return err;
-	WRITE_ONCE(tt_net(&init_net)->knob[id], val);
+	tt_knob_set(tt_net(&init_net), id, val);
 	return count;
 }
 
@@ -348,23 +396,27 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", TCP_TEARDOWN_VERSION);
 }
 
-#define TT_KNOB_ATTR(_name, _min, _max, _def)			\
+#define TT_KNOB(_name, _min, _max, _def)				\
 	[TT_KNOB_##_name] = {						\
 		.attr = __ATTR(_name, 0644, tt_knob_show, tt_knob_store), \
 		.id = TT_KNOB_##_name,					\
 	},
 static struct tt_attr tt_knob_attrs[TT_NR_KNOBS] = {
-	TT_KNOBS(TT_KNOB_ATTR)
+#include "knob_table.h"
 };
 
-#define TT_STAT_ATTR(_name, _desc)					\
+#undef TT_KNOB
+
+#define TT_COUNTER(_name, _desc)					\
 	[TT_STAT_##_name] = {						\
 		.attr = __ATTR(_name, 0444, tt_stat_show, NULL),	\
 		.id = TT_STAT_##_name,					\
 	},
 static struct tt_attr tt_stat_attrs[TT_NR_COUNTERS] = {
-	TT_COUNTERS(TT_STAT_ATTR)
+#include "counter_table.h"
 };
+
+#undef TT_COUNTER
 
 static struct kobj_attribute tt_version_attr = __ATTR_RO(version);
 

@@ -10,8 +10,15 @@
  * can be removed at any time: unloading leaves every socket to the stock
  * code, whatever state it is in.
  *
- * This file ties the pieces together and owns the probe on tcp_close(),
- * the entry of every close of a TCP socket by its application.
+ * Every probe sits on a function entry, where x86 kprobes go through
+ * ftrace and their handlers run in the probed function's own context
+ * (softirq or process, preemption off).  A probe elsewhere would be an
+ * int3 trap, whose handler runs like an NMI: no freeing, no locks.
+ * tt_register_probes() refuses such a probe rather than risk it.
+ *
+ * This file ties the pieces together, owns the probe on tcp_close() that
+ * counts application closes, and aborts connections from process context
+ * for the policies (tcp_abort() sleeps; the decision is taken in softirq).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -19,10 +26,48 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/ptrace.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "compat.h"
 #include "tcp_teardown.h"
+
+/* ---- probes ---- */
+
+int tt_register_probes(struct kprobe **probes, unsigned int n)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = register_kprobe(probes[i]);
+		if (err) {
+			pr_err("cannot probe %s: %d\n", probes[i]->symbol_name,
+			       err);
+			goto err_unregister;
+		}
+		if (!(probes[i]->flags & KPROBE_FLAG_FTRACE)) {
+			pr_err("probe on %s is not ftrace-based: refusing\n",
+			       probes[i]->symbol_name);
+			unregister_kprobe(probes[i]);
+			err = -EOPNOTSUPP;
+			goto err_unregister;
+		}
+	}
+	return 0;
+
+err_unregister:
+	tt_unregister_probes(probes, i);
+	return err;
+}
+
+/* Returns once no handler of these probes runs any more. */
+void tt_unregister_probes(struct kprobe **probes, unsigned int n)
+{
+	unregister_kprobes(probes, n);
+}
 
 /* tcp_close(struct sock *sk, long timeout) */
 static int tt_tcp_close_entry(struct kprobe *p, struct pt_regs *regs)
@@ -40,32 +85,119 @@ static struct kprobe tt_tcp_close_probe = {
 	.pre_handler = tt_tcp_close_entry,
 };
 
+static struct kprobe *tt_main_probes[] = {
+	&tt_tcp_close_probe,
+};
+
+/* ---- aborting a connection from process context ---- */
+
+static struct workqueue_struct *tt_wq;
+
+struct tt_abort {
+	struct work_struct work;
+	struct sock *sk;
+	int err;
+	enum tt_counter_id counter;
+};
+
+static void tt_abort_work(struct work_struct *work)
+{
+	struct tt_abort *a = container_of(work, struct tt_abort, work);
+	struct sock *sk = a->sk;
+	struct tt_net *tn;
+
+	/* A second request for the same socket finds it closed already. */
+	if (READ_ONCE(sk->sk_state) != TCP_CLOSE) {
+		tcp_abort(sk, a->err);
+		tn = tt_net(sock_net(sk));
+		/* Pairs with smp_store_release() in tt_net_init(). */
+		if (tn && smp_load_acquire(&tn->live))
+			tt_count(tn, a->counter);
+	}
+	sock_put(sk);
+	kfree(a);
+}
+
+/**
+ * tt_abort_later() - abort a TCP connection soon, from process context
+ * @sk: the socket; a reference is taken until the abort is done
+ * @err: what the application will read (ECONNRESET, ETIMEDOUT)
+ * @counter: counted in @sk's namespace when the abort happens
+ *
+ * tcp_abort() sends a RST where the state calls for one, reports @err and
+ * closes the socket.  Callable from any context that holds @sk.
+ *
+ * Return: false if no memory was left to queue the request.
+ */
+bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter)
+{
+	struct tt_abort *a = kmalloc(sizeof(*a), GFP_ATOMIC);
+
+	if (!a)
+		return false;
+	INIT_WORK(&a->work, tt_abort_work);
+	sock_hold(sk);
+	a->sk = sk;
+	a->err = err;
+	a->counter = counter;
+	queue_work(tt_wq, &a->work);
+	return true;
+}
+
+/* ---- knob changes ---- */
+
+/* Called from process context whenever a namespace's knob changes value. */
+void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new)
+{
+	switch (id) {
+	case TT_KNOB_half_duplex_close:
+		tt_half_duplex_mode_changed(old, new);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- module ---- */
+
 static int __init tcp_teardown_init(void)
 {
 	int err;
 
+	tt_wq = alloc_workqueue("tcp_teardown", 0, 0);
+	if (!tt_wq)
+		return -ENOMEM;
+
 	err = tt_control_init();
 	if (err)
-		return err;
+		goto err_wq;
 
-	err = register_kprobe(&tt_tcp_close_probe);
-	if (err) {
-		pr_err("cannot probe tcp_close: %d\n", err);
+	err = tt_register_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
+	if (err)
 		goto err_control;
-	}
+
+	err = tt_half_duplex_init();
+	if (err)
+		goto err_main_probes;
 
 	pr_info("version %s loaded\n", TCP_TEARDOWN_VERSION);
 	return 0;
 
+err_main_probes:
+	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
 err_control:
 	tt_control_exit();
+err_wq:
+	destroy_workqueue(tt_wq);
 	return err;
 }
 
 static void __exit tcp_teardown_exit(void)
 {
-	/* Waits for running handlers: none runs after this. */
-	unregister_kprobe(&tt_tcp_close_probe);
+	tt_half_duplex_exit();
+	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
+	/* No probe queues work any more: finish what is queued. */
+	destroy_workqueue(tt_wq);
 	tt_control_exit();
 	pr_info("unloaded\n");
 }

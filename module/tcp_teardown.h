@@ -2,8 +2,8 @@
 /*
  * tcp_teardown: declarations shared by the control plane and the policies.
  *
- * Every tunable is one row of TT_KNOBS and every counter one row of
- * TT_COUNTERS.  The control plane (control.c) turns each knob row into a
+ * Every tunable is one line of knob_table.h and every counter one line
+ * of counter_table.h.  The control plane (control.c) turns each knob row into a
  * per-netns sysctl, a file under /sys/kernel/tcp_teardown/ for the initial
  * namespace and a module parameter that sets the load-time default; and
  * each counter row into a line of /proc/net/tcp_teardown (per namespace)
@@ -20,33 +20,21 @@
 
 #define TCP_TEARDOWN_VERSION "0.1.0"
 
-/*
- * X(name, min, max, default).  Defaults reproduce stock Linux: loading
- * the module with them changes nothing on the wire.  Each knob also needs
- * its module parameter line, with its help text, in control.c.
- */
-#define TT_KNOBS(X)							\
-	X(enabled, 0, 1, 1)
-
-/* X(name, description) */
-#define TT_COUNTERS(X)							\
-	X(close_calls, "tcp_close() calls seen while enabled")
-
-#define TT_KNOB_ID(name, min, max, def) TT_KNOB_##name,
+#define TT_KNOB(name, min, max, def) TT_KNOB_##name,
 enum tt_knob_id {
-	TT_KNOBS(TT_KNOB_ID)
+#include "knob_table.h"
 	TT_NR_KNOBS
 };
 
-#undef TT_KNOB_ID
+#undef TT_KNOB
 
-#define TT_COUNTER_ID(name, desc) TT_STAT_##name,
+#define TT_COUNTER(name, desc) TT_STAT_##name,
 enum tt_counter_id {
-	TT_COUNTERS(TT_COUNTER_ID)
+#include "counter_table.h"
 	TT_NR_COUNTERS
 };
 
-#undef TT_COUNTER_ID
+#undef TT_COUNTER
 
 struct tt_stats {
 	u64 val[TT_NR_COUNTERS];
@@ -70,8 +58,22 @@ struct tt_net {
 extern unsigned int tt_net_id;
 extern struct tt_stats __percpu *tt_global_stats;
 
+struct kprobe;
+struct sock;
+
 int tt_control_init(void);
 void tt_control_exit(void);
+
+/* main.c: shared by the policies */
+int tt_register_probes(struct kprobe **probes, unsigned int n);
+void tt_unregister_probes(struct kprobe **probes, unsigned int n);
+bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
+void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new);
+
+/* half_duplex.c */
+int tt_half_duplex_init(void);
+void tt_half_duplex_exit(void);
+void tt_half_duplex_mode_changed(int old, int new);
 
 static inline struct tt_net *tt_net(const struct net *net)
 {

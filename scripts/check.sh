@@ -10,7 +10,7 @@
 set -uo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-LOG=$TOP/build/check
+LOG=${TT_BUILD:-$TOP/build}/check
 mkdir -p "$LOG"
 passed=0 failed=0 skipped=0
 
@@ -45,7 +45,7 @@ st=$?
 result selftests-build $st
 
 for k in "$@"; do
-	[ -f "$TOP/build/$k/tcp_teardown.ko" ] || continue
+	[ -f "${TT_BUILD:-$TOP/build}/$k/tcp_teardown.ko" ] || continue
 	bash "$TOP/scripts/vm.sh" --kernel "$k" --mode check 2>&1 |
 		tee "$LOG/vm-$k.log"
 	st=${PIPESTATUS[0]}

@@ -17,7 +17,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$TOP/build
+BUILD=${TT_BUILD:-$TOP/build}
 series=6.1 mode=check tests=
 while [ $# -gt 0 ]; do
 	case "$1" in

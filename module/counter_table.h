@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every counter of tcp_teardown, one line each:
+ *   TT_COUNTER(name, what it counts)
+ * No include guard: included wherever a list of all counters is built.
+ */
+TT_COUNTER(close_calls, "tcp_close() calls seen while enabled")
+TT_COUNTER(hd_close_rst, "closes with unread data answered by RST")
+TT_COUNTER(hd_close_fin, "closes with unread data turned into a FIN")
+TT_COUNTER(hd_close_discarded_bytes, "unread bytes discarded at close")
+TT_COUNTER(hd_after_close_rst, "data segments after close answered by RST")
+TT_COUNTER(hd_after_close_acked_segs, "segments after close ACKed, dropped")
+TT_COUNTER(hd_after_close_acked_bytes, "bytes after close ACKed, dropped")
+TT_COUNTER(hd_shut_rd_rst, "connections reset for data after SHUT_RD")

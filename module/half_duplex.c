@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Half-duplex close: what happens to data nobody will read.
+ *
+ * RFC 1122 4.2.2.13 lets a TCP implement a "half-duplex" close: once the
+ * application has called CLOSE it can no longer read, so data still
+ * queued at that moment, and data that arrives afterwards, can never be
+ * delivered.  The RFC asks (SHOULD) that such a TCP send a RST, so that
+ * the peer learns its data was lost rather than believing it delivered.
+ *
+ * Linux follows the SHOULD: close() with unread data sends a RST instead
+ * of a FIN, and so does new data reaching an orphaned socket in FIN_WAIT.
+ * The price is paid by the peer: a RST makes its TCP throw away whatever
+ * it has received but not yet read.  A server that answers early -- an
+ * HTTP 413 or 401 before the request body is in -- and closes, loses its
+ * own answer when the rest of the body turns that close into a RST.  Web
+ * servers work around it in user space ("lingering close": shutdown the
+ * sending side, read and discard for a while, then close); the BSDs never
+ * send the RST at close at all.
+ *
+ * net.ipv4.tcp_teardown.half_duplex_close chooses, per namespace:
+ *
+ *   1  stock Linux: RST for unread data at close and for data after close.
+ *   0  graceful: close() discards unread data and sends a FIN; data that
+ *      arrives on the orphan in FIN_WAIT_1/FIN_WAIT_2 (also in the
+ *      FIN_WAIT_2 timewait mini-socket) is acknowledged and discarded, so
+ *      the peer gets everything written before close(), then EOF.
+ *      SO_LINGER with a zero timeout still aborts: it asks for exactly
+ *      that.
+ *   2  strict: as 1, and data that arrives after shutdown(SHUT_RD) on a
+ *      socket still open is answered with a RST (the application then
+ *      reads ECONNRESET).  Stock Linux accepts and queues such data.
+ *
+ * How the hooks get the kernel to do the work (probes cannot change what
+ * a function does, only the state it finds):
+ *
+ *  - __tcp_close() entry, mode 0: the socket lock is held; we empty the
+ *    receive queue, so the kernel finds no unread data and takes its FIN
+ *    path.
+ *  - tcp_rcv_state_process() entry, mode 0, orphan in FIN_WAIT: we move
+ *    rcv_nxt past the payload and leave the segment carrying only its FIN
+ *    (if any), so the kernel sees nothing new to reset for; an immediate
+ *    ACK is requested.  An out-of-order segment is reduced to nothing and
+ *    a duplicate ACK asks for the hole: its data is taken once it arrives
+ *    in order.
+ *  - tcp_timewait_state_process() entry, mode 0, FIN_WAIT_2 mini-socket:
+ *    the same move of tw_rcv_nxt; a segment without FIN is then presented
+ *    as a one-byte old duplicate, which the kernel answers with an ACK of
+ *    the new tw_rcv_nxt (data segments are never ACK rate-limited).
+ *  - tcp_rcv_established() entry, mode 2 only: the probe is armed only
+ *    while some namespace uses mode 2, since it runs for every segment of
+ *    every established connection.  Data after SHUT_RD is turned into a
+ *    zero-length old segment (neither queued nor acknowledged) and the
+ *    connection is aborted from process context with tcp_abort(), which
+ *    sends the RST and reports ECONNRESET.
+ *
+ * All hooks are IPv4 and IPv6 alike: both stacks call these functions.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/mutex.h>
+#include <linux/skbuff.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_timewait_sock.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "tcp_teardown.h"
+
+enum {
+	TT_HD_GRACEFUL = 0,
+	TT_HD_RST = 1,
+	TT_HD_STRICT = 2,
+};
+
+/* Mode for @net, TT_HD_RST (stock) when the module is off there. */
+static int tt_hd_mode(const struct net *net, struct tt_net **tnp)
+{
+	struct tt_net *tn = tt_net_enabled(net);
+
+	*tnp = tn;
+	return tn ? tt_knob(tn, TT_KNOB_half_duplex_close) : TT_HD_RST;
+}
+
+/* End of a segment's data in sequence space: end_seq without the FIN. */
+static u32 tt_data_end(const struct sk_buff *skb, const struct tcphdr *th)
+{
+	return TCP_SKB_CB(skb)->end_seq - th->fin;
+}
+
+/* ---- close() with unread data ---- */
+
+/* Bytes in the receive queue the application has not read. */
+static u32 tt_unread_bytes(struct sock *sk)
+{
+	u32 copied = tcp_sk(sk)->copied_seq;
+	struct sk_buff *skb;
+	u32 unread = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		u32 seq = TCP_SKB_CB(skb)->seq;
+		u32 end = TCP_SKB_CB(skb)->end_seq;
+
+		if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+			end--;
+		if (after(end, copied))
+			unread += end - (after(seq, copied) ? seq : copied);
+	}
+	return unread;
+}
+
+/* __tcp_close(struct sock *sk, long timeout), called with the socket locked */
+static int tt_hd_close_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct tt_net *tn;
+	u32 unread;
+	int mode;
+
+	mode = tt_hd_mode(sock_net(sk), &tn);
+	if (!tn)
+		return 0;
+	/* The kernel does not reset in these cases: nothing to decide. */
+	if (sk->sk_state == TCP_LISTEN || sk->sk_state == TCP_CLOSE ||
+	    tcp_sk(sk)->repair)
+		return 0;
+	/*
+	 * While the socket is owned, softirqs add to the backlog, never to
+	 * the receive queue: walking and emptying it here is as safe as the
+	 * kernel's own loop that follows.
+	 */
+	unread = tt_unread_bytes(sk);
+	if (!unread)
+		return 0;
+
+	tt_count_add(tn, TT_STAT_hd_close_discarded_bytes, unread);
+	if (mode != TT_HD_GRACEFUL ||
+	    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+		tt_count(tn, TT_STAT_hd_close_rst);
+		return 0;
+	}
+	__skb_queue_purge(&sk->sk_receive_queue);
+	tt_count(tn, TT_STAT_hd_close_fin);
+	return 0;
+}
+
+/* ---- data after close on a full socket ---- */
+
+/*
+ * Would the kernel reset @sk for @skb as "data after close"?  The test of
+ * tcp_rcv_state_process() step 7, restricted to segments that pass its
+ * sequence check (an out-of-window segment gets a duplicate ACK instead).
+ */
+static bool tt_is_data_after_close(struct sock *sk, const struct sk_buff *skb,
+				   const struct tcphdr *th)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 seq = TCP_SKB_CB(skb)->seq;
+
+	if (th->rst || th->syn || !th->ack)
+		return false;
+	if (!after(tt_data_end(skb, th), tp->rcv_nxt))
+		return false;
+	return !after(seq, tp->rcv_nxt + tcp_receive_window(tp));
+}
+
+/*
+ * Take @skb's data as received and drop it.  In order: rcv_nxt moves past
+ * it and the segment keeps only its FIN.  Out of order: the segment is
+ * emptied where rcv_nxt is, and the ACK that follows is a duplicate that
+ * asks for the missing bytes.
+ */
+static void tt_swallow(struct tt_net *tn, struct sock *sk, struct sk_buff *skb,
+		       const struct tcphdr *th)
+{
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	struct tcp_sock *tp = tcp_sk(sk);
+	u32 data_end = tt_data_end(skb, th);
+	unsigned int hdr_len = th->doff * 4;
+
+	if (!after(cb->seq, tp->rcv_nxt)) {
+		u32 fresh = data_end - tp->rcv_nxt;
+
+		WRITE_ONCE(tp->rcv_nxt, data_end);
+		tp->bytes_received += fresh;
+		cb->seq = data_end;
+		tt_count_add(tn, TT_STAT_hd_after_close_acked_bytes, fresh);
+	} else {
+		cb->seq = tp->rcv_nxt;
+		cb->end_seq = tp->rcv_nxt;
+	}
+	tt_count(tn, TT_STAT_hd_after_close_acked_segs);
+
+	/*
+	 * Drop the payload too, so a FIN-carrying segment that the kernel
+	 * queues holds no memory.  A clone shares its head with someone
+	 * else (a packet socket, say): trimming it would move the header
+	 * under callers that still point at it, so leave those alone.
+	 */
+	if (!skb_cloned(skb) && skb->len > hdr_len)
+		pskb_trim(skb, hdr_len);
+
+	inet_csk_schedule_ack(sk);
+	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_NOW;
+}
+
+/* tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb) */
+static int tt_hd_rcv_state_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	const struct tcphdr *th;
+	struct tt_net *tn;
+	int state = sk->sk_state;
+
+	if (state != TCP_FIN_WAIT1 && state != TCP_FIN_WAIT2)
+		return 0;
+	if (!sock_flag(sk, SOCK_DEAD) || !(sk->sk_shutdown & RCV_SHUTDOWN))
+		return 0;
+	th = tcp_hdr(skb);
+	if (!tt_is_data_after_close(sk, skb, th))
+		return 0;
+
+	if (tt_hd_mode(sock_net(sk), &tn) != TT_HD_GRACEFUL) {
+		if (tn)
+			tt_count(tn, TT_STAT_hd_after_close_rst);
+		return 0;
+	}
+	tt_swallow(tn, sk, skb, th);
+	return 0;
+}
+
+/* ---- data after close on the FIN_WAIT_2 timewait mini-socket ---- */
+
+/*
+ * tcp_timewait_state_process(struct inet_timewait_sock *tw,
+ *			      struct sk_buff *skb, const struct tcphdr *th, ...)
+ */
+static int tt_hd_timewait_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inet_timewait_sock *tw =
+		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	const struct tcphdr *th =
+		(const struct tcphdr *)regs_get_kernel_argument(regs, 2);
+	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	u32 rcv_nxt, data_end;
+	struct tt_net *tn;
+
+	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
+		return 0;
+	if (th->rst || th->syn || !th->ack)
+		return 0;
+	rcv_nxt = READ_ONCE(tcptw->tw_rcv_nxt);
+	data_end = tt_data_end(skb, th);
+	if (!after(data_end, rcv_nxt))
+		return 0;
+	/* The window test of tcp_in_window(): outside, the kernel ACKs. */
+	if (cb->seq != rcv_nxt &&
+	    !before(cb->seq, rcv_nxt + tcptw->tw_rcv_wnd))
+		return 0;
+
+	if (tt_hd_mode(twsk_net(tw), &tn) != TT_HD_GRACEFUL) {
+		if (tn)
+			tt_count(tn, TT_STAT_hd_after_close_rst);
+		return 0;
+	}
+
+	if (!after(cb->seq, rcv_nxt)) {
+		/* No lock guards a mini-socket: a racing segment wins. */
+		if (cmpxchg(&tcptw->tw_rcv_nxt, rcv_nxt, data_end) != rcv_nxt)
+			return 0;
+		tt_count_add(tn, TT_STAT_hd_after_close_acked_bytes,
+			     data_end - rcv_nxt);
+		rcv_nxt = data_end;
+		cb->seq = data_end;
+	}
+	tt_count(tn, TT_STAT_hd_after_close_acked_segs);
+	/* A FIN now directly follows tw_rcv_nxt: the kernel handles it. */
+	if (th->fin && cb->seq == rcv_nxt)
+		return 0;
+	/* Out of window by one byte: answered by an immediate ACK. */
+	cb->seq = rcv_nxt - 2;
+	cb->end_seq = rcv_nxt - 1;
+	return 0;
+}
+
+/* ---- data after shutdown(SHUT_RD), mode 2 ---- */
+
+/* tcp_rcv_established(struct sock *sk, struct sk_buff *skb) */
+static int tt_hd_established_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	const struct tcphdr *th;
+	struct tt_net *tn;
+	u32 old;
+
+	/* Only ESTABLISHED comes here: RCV_SHUTDOWN means SHUT_RD. */
+	if (likely(!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)))
+		return 0;
+	th = tcp_hdr(skb);
+	if (th->rst || th->syn ||
+	    !after(tt_data_end(skb, th), tcp_sk(sk)->rcv_nxt))
+		return 0;
+	if (tt_hd_mode(sock_net(sk), &tn) != TT_HD_STRICT)
+		return 0;
+
+	/*
+	 * An empty segment just below rcv_nxt misses header prediction,
+	 * queues nothing and acknowledges nothing new; its ACK field is
+	 * still processed.
+	 */
+	old = tcp_sk(sk)->rcv_nxt - 1;
+	cb->seq = old;
+	cb->end_seq = old;
+	tt_abort_later(sk, ECONNRESET, TT_STAT_hd_shut_rd_rst);
+	return 0;
+}
+
+static struct kprobe tt_hd_close_probe = {
+	.symbol_name = "__tcp_close",
+	.pre_handler = tt_hd_close_entry,
+};
+
+static struct kprobe tt_hd_rcv_state_probe = {
+	.symbol_name = "tcp_rcv_state_process",
+	.pre_handler = tt_hd_rcv_state_entry,
+};
+
+static struct kprobe tt_hd_timewait_probe = {
+	.symbol_name = "tcp_timewait_state_process",
+	.pre_handler = tt_hd_timewait_entry,
+};
+
+static struct kprobe tt_hd_established_probe = {
+	.symbol_name = "tcp_rcv_established",
+	.pre_handler = tt_hd_established_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe *tt_hd_probes[] = {
+	&tt_hd_close_probe,
+	&tt_hd_rcv_state_probe,
+	&tt_hd_timewait_probe,
+	&tt_hd_established_probe,
+};
+
+/*
+ * The tcp_rcv_established() probe is armed while at least one namespace
+ * is in mode 2.  Namespaces report their mode through tt_knob_changed(),
+ * from process context.
+ */
+static DEFINE_MUTEX(tt_hd_strict_lock);
+static unsigned int tt_hd_strict_nets;
+static bool tt_hd_registered;
+
+static void tt_hd_sync_strict_probe(void)
+{
+	bool armed = !kprobe_disabled(&tt_hd_established_probe);
+	bool want = tt_hd_strict_nets > 0;
+
+	lockdep_assert_held(&tt_hd_strict_lock);
+	if (!tt_hd_registered || armed == want)
+		return;
+	if (want)
+		enable_kprobe(&tt_hd_established_probe);
+	else
+		disable_kprobe(&tt_hd_established_probe);
+}
+
+void tt_half_duplex_mode_changed(int old, int new)
+{
+	mutex_lock(&tt_hd_strict_lock);
+	if (old == TT_HD_STRICT)
+		tt_hd_strict_nets--;
+	if (new == TT_HD_STRICT)
+		tt_hd_strict_nets++;
+	tt_hd_sync_strict_probe();
+	mutex_unlock(&tt_hd_strict_lock);
+}
+
+int tt_half_duplex_init(void)
+{
+	int err;
+
+	err = tt_register_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+	if (err)
+		return err;
+	mutex_lock(&tt_hd_strict_lock);
+	tt_hd_registered = true;
+	tt_hd_sync_strict_probe();
+	mutex_unlock(&tt_hd_strict_lock);
+	return 0;
+}
+
+void tt_half_duplex_exit(void)
+{
+	mutex_lock(&tt_hd_strict_lock);
+	tt_hd_registered = false;
+	mutex_unlock(&tt_hd_strict_lock);
+	tt_unregister_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+}

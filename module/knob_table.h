@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every knob of tcp_teardown, one line each:
+ *   TT_KNOB(name, min, max, default)
+ * Defaults reproduce stock Linux: loading the module with them changes
+ * nothing on the wire.  A knob also needs its module parameter line, with
+ * its help text, in control.c.
+ *
+ * No include guard: included wherever a list of all knobs is built, with
+ * TT_KNOB defined to what that list needs.
+ */
+TT_KNOB(enabled, 0, 1, 1)
+TT_KNOB(half_duplex_close, 0, 2, 1)

@@ -1,0 +1,1227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp_teardown control plane: loading and unloading under live TCP
+ * sockets, the knobs through sysctl, sysfs and module parameters, input
+ * validation, per-netns isolation, privileges, counters and the version.
+ *
+ * Runs as root in the test VM.  Fixtures load the module themselves:
+ *   loaded   - freshly loaded with default parameters, unloaded afterwards
+ *   unloaded - not loaded; the test loads what it needs, teardown unloads
+ *   userns   - like loaded, run once from root and once from nobody
+ *
+ * Tests move between network namespaces with setns() rather than forking,
+ * so that every check is an ASSERT in the test process.  Only what needs
+ * other credentials runs in a child, which reports through shared memory.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "tt_harness.h"
+#include "tt_knobs.h"
+#include "tt_util.h"
+
+/* Common checks */
+
+/* The value of knob @k read through @dir must be @want. */
+static void assert_knob(struct __test_metadata *_metadata, const char *dir,
+			const struct tt_knob *k, long long want,
+			const char *ctx)
+{
+	long long val = LLONG_MIN;
+	int ret;
+
+	ret = tt_knob_read(dir, k->name, &val);
+	ASSERT_EQ(0, ret) TH_LOG("%s: reading %s/%s: %s", ctx, dir, k->name,
+				 strerror(-ret));
+	ASSERT_EQ(want, val) TH_LOG("%s: %s/%s", ctx, dir, k->name);
+}
+
+/* Init netns views: its sysctl and the sysfs file share one storage. */
+static void assert_init_knob(struct __test_metadata *_metadata,
+			     const struct tt_knob *k, long long want,
+			     const char *ctx)
+{
+	assert_knob(_metadata, TT_SYSCTL_DIR, k, want, ctx);
+	assert_knob(_metadata, TT_SYSFS_DIR, k, want, ctx);
+}
+
+static void write_knob(struct __test_metadata *_metadata, const char *dir,
+		       const struct tt_knob *k, long long val)
+{
+	int ret = tt_knob_write_int(dir, k->name, val);
+
+	ASSERT_EQ(0, ret) TH_LOG("writing %lld to %s/%s: %s", val, dir,
+				 k->name, strerror(-ret));
+}
+
+/* @k's sysctl in a netns created right now; the caller stays where it is. */
+static long long knob_in_new_netns(struct __test_metadata *_metadata,
+				   const struct tt_knob *k)
+{
+	long long val = LLONG_MIN;
+	int home, ns, ret;
+
+	home = tt_netns_current();
+	ASSERT_LE(0, home);
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns) TH_LOG("new netns: %s", strerror(-ns));
+	ret = tt_knob_read(TT_SYSCTL_DIR, k->name, &val);
+	ASSERT_EQ(0, tt_netns_enter(home));
+	close(ns);
+	close(home);
+	ASSERT_EQ(0, ret) TH_LOG("reading %s in a new netns: %s", k->name,
+				 strerror(-ret));
+	return val;
+}
+
+static void assert_mode(struct __test_metadata *_metadata, const char *path,
+			int mode)
+{
+	int ret = tt_file_mode(path);
+
+	ASSERT_LE(0, ret) TH_LOG("stat %s: %s", path, strerror(-ret));
+	ASSERT_EQ(mode, ret) TH_LOG("mode of %s is 0%o", path, ret);
+}
+
+/* Every counter of @prev still exists in @now and did not go down. */
+static void assert_no_decrease(struct __test_metadata *_metadata,
+			       const struct tt_counters *prev,
+			       const struct tt_counters *now, const char *what)
+{
+	long long val;
+	int i;
+
+	for (i = 0; i < prev->nr; i++) {
+		ASSERT_EQ(0, tt_counters_get(now, prev->name[i], &val))
+			TH_LOG("%s counter %s disappeared", what,
+			       prev->name[i]);
+		ASSERT_LE(prev->val[i], val)
+			TH_LOG("%s counter %s went from %lld to %lld", what,
+			       prev->name[i], prev->val[i], val);
+	}
+}
+
+/*
+ * A listener and @pairs connected pairs in the current netns, all closed
+ * again.  Returns the number of close() calls on TCP sockets made, which
+ * is the number of tcp_close() calls.
+ */
+static int make_and_close_tcp(struct __test_metadata *_metadata, int pairs)
+{
+	unsigned short port;
+	int lfd, c, a, i;
+
+	lfd = tt_tcp_listen(pairs, &port);
+	ASSERT_LE(0, lfd) TH_LOG("listen: %s", strerror(-lfd));
+	for (i = 0; i < pairs; i++) {
+		ASSERT_EQ(0, tt_tcp_pair(lfd, port, &c, &a));
+		ASSERT_EQ(0, close(c));
+		ASSERT_EQ(0, close(a));
+	}
+	ASSERT_EQ(0, close(lfd));
+	return 2 * pairs + 1;
+}
+
+static long long read_counter(struct __test_metadata *_metadata,
+			      const char *name)
+{
+	long long val = -1;
+	int ret = tt_counter_read(name, &val);
+
+	ASSERT_EQ(0, ret) TH_LOG("%s in %s: %s", name, TT_PROC_NET,
+				 strerror(-ret));
+	return val;
+}
+
+static long long read_stat(struct __test_metadata *_metadata,
+			   const char *name)
+{
+	long long val = -1;
+	int ret = tt_stat_read(name, &val);
+
+	ASSERT_EQ(0, ret) TH_LOG("%s/%s: %s", TT_STATS_DIR, name,
+				 strerror(-ret));
+	return val;
+}
+
+/* Fixture helpers */
+
+/* Start from a fresh load, whatever an earlier failed test left behind. */
+static void module_fresh_load(struct __test_metadata *_metadata,
+			      const char *params)
+{
+	int ret;
+
+	if (tt_module_loaded()) {
+		TH_LOG("unloading a stale %s first", TT_MODNAME);
+		ret = tt_module_unload();
+		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	}
+	ret = tt_module_load(params, false);
+	ASSERT_EQ(0, ret) TH_LOG("loading %s with \"%s\": %s",
+				 tt_module_path(), params, strerror(-ret));
+}
+
+/* Teardown side: EXPECT only, an ASSERT here would re-enter teardown. */
+static void module_unload_if_loaded(struct __test_metadata *_metadata)
+{
+	int ret;
+
+	if (!tt_module_loaded())
+		return;
+	ret = tt_module_unload();
+	/*
+	 * No TH_LOG handler on the EXPECT: after a failed ASSERT the 6.1
+	 * harness leaves _metadata->trigger set and would print it anyway.
+	 */
+	if (ret)
+		TH_LOG("unload: %s", strerror(-ret));
+	EXPECT_EQ(0, ret);
+}
+
+FIXTURE(loaded) {
+	int init_netns;
+	pid_t child;		/* background child to kill, if any */
+};
+
+FIXTURE_SETUP(loaded)
+{
+	self->child = 0;
+	self->init_netns = tt_netns_current();
+	ASSERT_LE(0, self->init_netns);
+	module_fresh_load(_metadata, "");
+}
+
+FIXTURE_TEARDOWN(loaded)
+{
+	if (self->child > 0) {
+		kill(self->child, SIGKILL);
+		tt_child_wait(self->child);
+	}
+	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
+	module_unload_if_loaded(_metadata);
+	close(self->init_netns);
+}
+
+FIXTURE(unloaded) {
+	int init_netns;
+};
+
+FIXTURE_SETUP(unloaded)
+{
+	int ret;
+
+	self->init_netns = tt_netns_current();
+	ASSERT_LE(0, self->init_netns);
+	if (tt_module_loaded()) {
+		TH_LOG("unloading a stale %s first", TT_MODNAME);
+		ret = tt_module_unload();
+		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	}
+}
+
+FIXTURE_TEARDOWN(unloaded)
+{
+	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
+	module_unload_if_loaded(_metadata);
+	close(self->init_netns);
+}
+
+/* Load and unload under live sockets */
+
+/* TCP sockets parked in as many states as loopback allows. */
+struct zoo {
+	int listener;		/* LISTEN */
+	int est_c, est_a;	/* ESTABLISHED pair */
+	int fw2, cw;		/* FIN_WAIT2 (half-closed) / CLOSE_WAIT pair */
+	int full;		/* LISTEN with a full accept queue */
+	int queued[2];		/* clients whose children fill that queue */
+	int syn_sent;		/* SYN_SENT, or -1 if it could not be made */
+};
+
+/* Wait for the peer's FIN on @fd: recv() returning 0. */
+static int wait_eof(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, 2000) != 1)
+		return -ETIMEDOUT;
+	return recv(fd, &c, 1, MSG_DONTWAIT) ? -EBADMSG : 0;
+}
+
+static void wait_time_wait(struct __test_metadata *_metadata, int count)
+{
+	int n = 0, waited;
+
+	for (waited = 0; waited < 2000; waited += 10) {
+		n = tt_tcp_count_state(TCP_TIME_WAIT);
+		ASSERT_LE(0, n);
+		if (n >= count)
+			return;
+		tt_msleep(10);
+	}
+	ASSERT_LE(count, n) TH_LOG("sockets in TIME_WAIT");
+}
+
+static void wait_accept_queue(struct __test_metadata *_metadata, int lfd,
+			      int len)
+{
+	int n = 0, waited;
+
+	for (waited = 0; waited < 2000; waited += 5) {
+		n = tt_tcp_accept_queue_len(lfd);
+		ASSERT_LE(0, n);
+		if (n == len)
+			return;
+		tt_msleep(5);
+	}
+	ASSERT_EQ(len, n) TH_LOG("accept queue length");
+}
+
+static void zoo_build(struct __test_metadata *_metadata, struct zoo *z)
+{
+	unsigned short port, full_port;
+	int tw, c, a, i;
+
+	memset(z, 0xff, sizeof(*z));	/* all fds -1 */
+
+	z->listener = tt_tcp_listen(16, &port);
+	ASSERT_LE(0, z->listener);
+	ASSERT_EQ(0, tt_tcp_pair(z->listener, port, &z->est_c, &z->est_a));
+
+	/* fw2 sends FIN, cw acks it and never closes */
+	ASSERT_EQ(0, tt_tcp_pair(z->listener, port, &z->fw2, &z->cw));
+	ASSERT_EQ(0, shutdown(z->fw2, SHUT_WR));
+	ASSERT_EQ(0, tt_tcp_wait_state(z->fw2, TCP_FIN_WAIT2, 2000));
+	ASSERT_EQ(TCP_CLOSE_WAIT, tt_tcp_state(z->cw));
+
+	/* the side closing first ends in TIME_WAIT once the peer closes */
+	tw = tt_tcp_count_state(TCP_TIME_WAIT);
+	ASSERT_LE(0, tw);
+	ASSERT_EQ(0, tt_tcp_pair(z->listener, port, &c, &a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, wait_eof(a));
+	ASSERT_EQ(0, close(a));
+	wait_time_wait(_metadata, tw + 1);
+
+	/*
+	 * SYN_SENT: a listener drops SYNs while its accept queue is full,
+	 * i.e. holds more than backlog children.  Backlog 1 and two queued
+	 * connections, so that no SYN cookie is involved.
+	 */
+	z->full = tt_tcp_listen(1, &full_port);
+	ASSERT_LE(0, z->full);
+	for (i = 0; i < 2; i++) {
+		z->queued[i] = tt_tcp_connect(full_port, false);
+		ASSERT_LE(0, z->queued[i]);
+		wait_accept_queue(_metadata, z->full, i + 1);
+	}
+	z->syn_sent = tt_tcp_connect(full_port, true);
+	ASSERT_LE(0, z->syn_sent);
+	tt_msleep(50);
+	if (tt_tcp_state(z->syn_sent) != TCP_SYN_SENT) {
+		/* optional state: note it and go on without */
+		TH_LOG("note: no SYN_SENT socket (state %d), skipping it",
+		       tt_tcp_state(z->syn_sent));
+		close(z->syn_sent);
+		z->syn_sent = -1;
+	}
+}
+
+/* Every socket is still in its state and data still flows. */
+static void zoo_check(struct __test_metadata *_metadata, struct zoo *z,
+		      const char *when)
+{
+	char c;
+
+	ASSERT_EQ(TCP_LISTEN, tt_tcp_state(z->listener)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(z->est_c)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(z->est_a)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_FIN_WAIT2, tt_tcp_state(z->fw2)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_CLOSE_WAIT, tt_tcp_state(z->cw)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_LISTEN, tt_tcp_state(z->full)) TH_LOG("%s", when);
+	ASSERT_EQ(2, tt_tcp_accept_queue_len(z->full)) TH_LOG("%s", when);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(z->queued[0]))
+		TH_LOG("%s", when);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(z->queued[1]))
+		TH_LOG("%s", when);
+	if (z->syn_sent >= 0) {
+		ASSERT_EQ(TCP_SYN_SENT, tt_tcp_state(z->syn_sent))
+			TH_LOG("%s", when);
+	}
+
+	ASSERT_EQ(0, tt_tcp_send_recv(z->est_c, z->est_a, "ping"))
+		TH_LOG("%s", when);
+	ASSERT_EQ(0, tt_tcp_send_recv(z->est_a, z->est_c, "pong"))
+		TH_LOG("%s", when);
+	/* the CLOSE_WAIT side may still send; it has read the FIN */
+	ASSERT_EQ(0, tt_tcp_send_recv(z->cw, z->fw2, "late data"))
+		TH_LOG("%s", when);
+	ASSERT_EQ(0, recv(z->cw, &c, 1, MSG_DONTWAIT)) TH_LOG("%s", when);
+}
+
+static void zoo_close(struct zoo *z)
+{
+	int fd[] = { z->listener, z->est_c, z->est_a, z->fw2, z->cw,
+		     z->full, z->queued[0], z->queued[1], z->syn_sent };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fd); i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+	}
+}
+
+TEST_F_TIMEOUT(unloaded, load_unload_with_live_sockets, 90)
+{
+	struct zoo before, during;
+	unsigned short port;
+	int ns, ret, lfd, c, a;
+
+	/* a private netns: lo is ours and nobody else's TCP shows up */
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns) TH_LOG("new netns: %s", strerror(-ns));
+
+	zoo_build(_metadata, &before);
+	zoo_check(_metadata, &before, "before load");
+
+	ret = tt_module_load("", false);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	zoo_check(_metadata, &before, "after load");
+	zoo_build(_metadata, &during);
+	zoo_check(_metadata, &during, "created while loaded");
+
+	ret = tt_module_unload();
+	ASSERT_EQ(0, ret) TH_LOG("unload with live sockets: %s",
+				 strerror(-ret));
+	ASSERT_FALSE(tt_module_loaded());
+	zoo_check(_metadata, &before, "after unload");
+	zoo_check(_metadata, &during, "after unload");
+	/* TIME_WAIT lasts 60 s: both zoos' are still there */
+	ASSERT_LE(2, tt_tcp_count_state(TCP_TIME_WAIT));
+
+	/* close everything with the module gone */
+	zoo_close(&before);
+	zoo_close(&during);
+
+	/* and it comes back and goes again */
+	ret = tt_module_load("", false);
+	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
+	lfd = tt_tcp_listen(1, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, tt_tcp_pair(lfd, port, &c, &a));
+	ASSERT_EQ(0, tt_tcp_send_recv(c, a, "again"));
+	ASSERT_EQ(0, tt_tcp_send_recv(a, c, "again"));
+	close(c);
+	close(a);
+	close(lfd);
+	ret = tt_module_unload();
+	ASSERT_EQ(0, ret) TH_LOG("second unload: %s", strerror(-ret));
+	close(ns);
+}
+
+/* Module parameters */
+
+TEST_F(unloaded, param_sets_every_view)
+{
+	const struct tt_knob *k;
+	char params[128];
+	int i, ret, v, w;
+
+	tt_for_each_knob(k) {
+		int values[] = { k->min, k->max };
+
+		for (i = 0; i < 2; i++) {
+			v = values[i];
+			snprintf(params, sizeof(params), "%s=%d", k->name, v);
+			ret = tt_module_load(params, false);
+			ASSERT_EQ(0, ret) TH_LOG("loading with %s: %s",
+						 params, strerror(-ret));
+
+			assert_init_knob(_metadata, k, v, params);
+			assert_knob(_metadata, TT_PARAM_DIR, k, v, params);
+			ASSERT_EQ(v, knob_in_new_netns(_metadata, k))
+				TH_LOG("%s: new netns", params);
+
+			/* new netns start from the parameter, not init's */
+			w = v == k->min ? k->max : k->min;
+			if (w != v) {
+				write_knob(_metadata, TT_SYSCTL_DIR, k, w);
+				ASSERT_EQ(v, knob_in_new_netns(_metadata, k))
+					TH_LOG("%s, init set to %d", params, w);
+			}
+
+			ret = tt_module_unload();
+			ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+		}
+	}
+}
+
+TEST_F(unloaded, bad_param_rejected)
+{
+	const struct tt_knob *k;
+	char params[4][128];
+	int i, ret;
+
+	tt_for_each_knob(k) {
+		snprintf(params[0], sizeof(params[0]), "%s=%lld", k->name,
+			 (long long)k->max + 1);
+		snprintf(params[1], sizeof(params[1]), "%s=%lld", k->name,
+			 (long long)k->min - 1);
+		snprintf(params[2], sizeof(params[2]), "%s=abc", k->name);
+		snprintf(params[3], sizeof(params[3]), "%s=%dx", k->name,
+			 k->def);
+
+		for (i = 0; i < 4; i++) {
+			ret = tt_module_load(params[i], false);
+			ASSERT_EQ(-EINVAL, ret)
+				TH_LOG("loading with %s: %s", params[i],
+				       ret ? strerror(-ret) : "loaded");
+			ASSERT_FALSE(tt_module_loaded())
+				TH_LOG("%s", params[i]);
+		}
+	}
+
+	/* nothing was left half set up */
+	ret = tt_module_load("", false);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	ASSERT_EQ(0, tt_module_unload());
+}
+
+/* Files, defaults, version */
+
+TEST_F(loaded, defaults)
+{
+	const struct tt_knob *k;
+
+	tt_for_each_knob(k) {
+		assert_init_knob(_metadata, k, k->def, "default");
+		assert_knob(_metadata, TT_PARAM_DIR, k, k->def, "default");
+		ASSERT_EQ(k->def, knob_in_new_netns(_metadata, k))
+			TH_LOG("%s in a new netns", k->name);
+	}
+}
+
+TEST_F(loaded, file_modes)
+{
+	char path[TT_PATH_MAX];
+	const struct tt_knob *k;
+	struct tt_counters c;
+	long long val;
+	int i;
+
+	tt_for_each_knob(k) {
+		assert_mode(_metadata, tt_path(path, TT_SYSCTL_DIR, k->name),
+			    0644);
+		assert_mode(_metadata, tt_path(path, TT_SYSFS_DIR, k->name),
+			    0644);
+		assert_mode(_metadata, tt_path(path, TT_PARAM_DIR, k->name),
+			    0444);
+	}
+	assert_mode(_metadata, TT_VERSION_FILE, 0444);
+
+	ASSERT_EQ(0, tt_counters_read_global(&c));
+	ASSERT_EQ(0, tt_counters_get(&c, "close_calls", &val));
+	for (i = 0; i < c.nr; i++)
+		assert_mode(_metadata, tt_path(path, TT_STATS_DIR, c.name[i]),
+			    0444);
+
+	ASSERT_EQ(0, tt_counters_read_netns(&c));
+	ASSERT_EQ(0, tt_counters_get(&c, "close_calls", &val));
+}
+
+TEST_F(loaded, version_file)
+{
+	char buf[256];
+	int len;
+
+	len = tt_read_file(TT_VERSION_FILE, buf, sizeof(buf));
+	ASSERT_LE(0, len) TH_LOG("%s: %s", TT_VERSION_FILE, strerror(-len));
+	ASSERT_LT(1, len) TH_LOG("empty version \"%s\"", buf);
+	ASSERT_EQ('\n', buf[len - 1]) TH_LOG("version \"%s\"", buf);
+}
+
+/* Knob writes */
+
+/*
+ * Write a series of valid values through @dir, with and without the
+ * trailing newline, and read each back through the sysctl and sysfs of
+ * the init netns (one storage).
+ */
+static void check_valid_writes(struct __test_metadata *_metadata,
+			       const char *dir)
+{
+	const struct tt_knob *k;
+	char buf[32], ctx[64];
+	int i, nl, ret;
+
+	tt_for_each_knob(k) {
+		int values[] = { tt_knob_other(k), k->def, k->min, k->max,
+				 k->def };
+
+		for (i = 0; i < (int)ARRAY_SIZE(values); i++) {
+			for (nl = 0; nl < 2; nl++) {
+				snprintf(buf, sizeof(buf), "%d%s", values[i],
+					 nl ? "\n" : "");
+				snprintf(ctx, sizeof(ctx), "after writing %d%s",
+					 values[i], nl ? "\\n" : "");
+				ret = tt_knob_write(dir, k->name, buf);
+				ASSERT_EQ(0, ret)
+					TH_LOG("%s/%s %s: %s", dir, k->name,
+					       ctx, strerror(-ret));
+				assert_init_knob(_metadata, k, values[i], ctx);
+			}
+		}
+	}
+}
+
+TEST_F(loaded, sysctl_write_read)
+{
+	check_valid_writes(_metadata, TT_SYSCTL_DIR);
+}
+
+TEST_F(loaded, sysfs_write_read)
+{
+	check_valid_writes(_metadata, TT_SYSFS_DIR);
+}
+
+struct bad_input {
+	const char *why;
+	char str[32];
+};
+
+/* Writes that must fail with -EINVAL for knob @k currently at @cur. */
+static int bad_inputs(const struct tt_knob *k, int cur, struct bad_input *in)
+{
+	int n = 0;
+
+#define BAD(w, ...) do { \
+		in[n].why = (w); \
+		snprintf(in[n].str, sizeof(in[n].str), __VA_ARGS__); \
+		n++; \
+	} while (0)
+
+	BAD("non-numeric", "abc");
+	BAD("max + 1", "%lld\n", (long long)k->max + 1);
+	BAD("min - 1", "%lld\n", (long long)k->min - 1);
+	BAD("overflow", "99999999999999999999");
+	BAD("negative overflow", "-99999999999999999999");
+	BAD("INT_MAX + 1", "2147483648");
+	BAD("2^32 + 1 (1 if truncated to 32 bits)", "4294967297");
+	if (k->min > -1)
+		BAD("negative", "-1");
+	/*
+	 * "Empty" is a lone newline: a zero-length write() may return 0
+	 * without ever reaching the handler (sysfs does exactly that).
+	 */
+	BAD("empty", "\n");
+	/* a valid value other than @cur followed by junk */
+	BAD("trailing junk", "%dx", cur == k->max ? k->min : k->max);
+#undef BAD
+	return n;
+}
+
+/*
+ * Every bad input written through @dir fails with -EINVAL and leaves the
+ * value as it was; tried from both ends of the range so that "reset to
+ * default on error" is caught too.  @init: also check the sysfs/sysctl
+ * twin of the init netns.
+ */
+static void check_bad_writes(struct __test_metadata *_metadata,
+			     const char *dir, bool init)
+{
+	struct bad_input in[16];
+	const struct tt_knob *k;
+	int b, i, n, ret;
+
+	tt_for_each_knob(k) {
+		int base[] = { k->min, k->max };
+
+		for (b = 0; b < 2; b++) {
+			write_knob(_metadata, dir, k, base[b]);
+			n = bad_inputs(k, base[b], in);
+			for (i = 0; i < n; i++) {
+				ret = tt_knob_write(dir, k->name, in[i].str);
+				ASSERT_EQ(-EINVAL, ret)
+					TH_LOG("%s/%s <- \"%.*s\" (%s): %s",
+					       dir, k->name,
+					       (int)strcspn(in[i].str, "\n"),
+					       in[i].str, in[i].why,
+					       ret ? strerror(-ret) :
+					       "accepted");
+				if (init)
+					assert_init_knob(_metadata, k, base[b],
+							 in[i].why);
+				else
+					assert_knob(_metadata, dir, k, base[b],
+						    in[i].why);
+			}
+		}
+	}
+}
+
+TEST_F(loaded, bad_writes_sysctl)
+{
+	const struct tt_knob *k;
+	long long init_val[TT_NR_KNOBS];
+	int ns, i = 0;
+
+	check_bad_writes(_metadata, TT_SYSCTL_DIR, true);
+
+	/* the same in a child netns, whose writes init must not see */
+	tt_for_each_knob(k) {
+		ASSERT_EQ(0, tt_knob_read(TT_SYSCTL_DIR, k->name,
+					  &init_val[i++]));
+	}
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns);
+	check_bad_writes(_metadata, TT_SYSCTL_DIR, false);
+	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+	close(ns);
+	i = 0;
+	tt_for_each_knob(k)
+		assert_init_knob(_metadata, k, init_val[i++], "child netns");
+}
+
+TEST_F(loaded, bad_writes_sysfs)
+{
+	check_bad_writes(_metadata, TT_SYSFS_DIR, true);
+}
+
+/* Network namespaces */
+
+enum { NS_A, NS_B, NS_INIT };
+
+/*
+ * Knob @k must read @want[NS_A], @want[NS_B] in netns @ns[] and
+ * @want[NS_INIT] in the init netns (sysctl and sysfs).
+ */
+static void assert_per_netns(struct __test_metadata *_metadata,
+			     const struct tt_knob *k, const int ns[3],
+			     const int want[3], const char *ctx)
+{
+	static const char * const name[] = { "netns A", "netns B", "init" };
+	char what[128];
+	int i;
+
+	for (i = NS_A; i <= NS_INIT; i++) {
+		snprintf(what, sizeof(what), "%s, in %s", ctx, name[i]);
+		ASSERT_EQ(0, tt_netns_enter(ns[i]));
+		if (i == NS_INIT)
+			assert_init_knob(_metadata, k, want[i], what);
+		else
+			assert_knob(_metadata, TT_SYSCTL_DIR, k, want[i],
+				    what);
+	}
+}
+
+TEST_F(loaded, netns_isolation)
+{
+	/* d: default, w: another valid value */
+	static const struct {
+		int where;		/* netns written in */
+		bool sysfs;		/* through sysfs (init only) */
+		bool other;		/* write w, else d */
+		bool a, b, init;	/* expected: w, else d */
+		const char *what;
+	} step[] = {
+		{ NS_A,    false, true,  true,  false, false, "A <- w" },
+		{ NS_B,    false, true,  true,  true,  false, "B <- w" },
+		{ NS_A,    false, false, false, true,  false, "A <- d" },
+		{ NS_INIT, false, true,  false, true,  true,  "init <- w" },
+		{ NS_B,    false, false, false, false, true,  "B <- d" },
+		{ NS_INIT, true,  false, false, false, false, "sysfs <- d" },
+		{ NS_INIT, true,  true,  false, false, true,  "sysfs <- w" },
+		{ NS_A,    false, true,  true,  false, true,  "A <- w again" },
+	};
+	const struct tt_knob *k;
+	int ns[3], want[3];
+	size_t i;
+	int d, w;
+
+	ns[NS_INIT] = self->init_netns;
+	ns[NS_A] = tt_netns_new();
+	ASSERT_LE(0, ns[NS_A]);
+	ASSERT_EQ(0, tt_netns_enter(ns[NS_INIT]));
+	ns[NS_B] = tt_netns_new();
+	ASSERT_LE(0, ns[NS_B]);
+
+	tt_for_each_knob(k) {
+		d = k->def;
+		w = tt_knob_other(k);
+		if (w == d) {
+			TH_LOG("%s has a single value, skipped", k->name);
+			continue;
+		}
+		want[NS_A] = d;
+		want[NS_B] = d;
+		want[NS_INIT] = d;
+		assert_per_netns(_metadata, k, ns, want, "start");
+		for (i = 0; i < ARRAY_SIZE(step); i++) {
+			ASSERT_EQ(0, tt_netns_enter(ns[step[i].where]));
+			write_knob(_metadata, step[i].sysfs ? TT_SYSFS_DIR :
+				   TT_SYSCTL_DIR, k, step[i].other ? w : d);
+			want[NS_A] = step[i].a ? w : d;
+			want[NS_B] = step[i].b ? w : d;
+			want[NS_INIT] = step[i].init ? w : d;
+			assert_per_netns(_metadata, k, ns, want, step[i].what);
+		}
+		write_knob(_metadata, TT_SYSCTL_DIR, k, d);	/* in init */
+	}
+	close(ns[NS_A]);
+	close(ns[NS_B]);
+}
+
+TEST_F(loaded, new_netns_starts_from_load_default)
+{
+	const struct tt_knob *k;
+	int ns, w;
+
+	tt_for_each_knob(k) {
+		w = tt_knob_other(k);
+		if (w == k->def)
+			continue;
+		/* created from init, whose value was changed */
+		write_knob(_metadata, TT_SYSCTL_DIR, k, w);
+		ASSERT_EQ(k->def, knob_in_new_netns(_metadata, k))
+			TH_LOG("%s: init set to %d", k->name, w);
+
+		/* created from a child netns whose value was changed */
+		write_knob(_metadata, TT_SYSCTL_DIR, k, k->def);
+		ns = tt_netns_new();
+		ASSERT_LE(0, ns);
+		write_knob(_metadata, TT_SYSCTL_DIR, k, w);
+		ASSERT_EQ(k->def, knob_in_new_netns(_metadata, k))
+			TH_LOG("%s: parent netns set to %d", k->name, w);
+		ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+		close(ns);
+	}
+}
+
+/* Privileges */
+
+enum probe_step { STEP_NONE, STEP_DROP, STEP_USERNS, STEP_NETNS };
+
+static const char * const probe_step_name[] = {
+	[STEP_NONE]	= "-",
+	[STEP_DROP]	= "drop privileges",
+	[STEP_USERNS]	= "enter a user namespace",
+	[STEP_NETNS]	= "create a netns",
+};
+
+/* What a child with other credentials does; it reports back in here. */
+struct probe {
+	/* set by the parent */
+	bool as_nobody;		/* drop to TT_NOBODY, no capabilities */
+	bool new_userns;	/* then become root of a new user ns */
+	bool new_netns;		/* then create a netns owned by that ns */
+	char path[TT_PATH_MAX];
+	char value[32];		/* written to path */
+	/* set by the child; errors are positive errno */
+	enum probe_step failed;	/* setup step that failed */
+	int setup_err;
+	int read_err;
+	long long read_val;	/* before the write */
+	int write_err;
+	int reread_err;
+	long long reread_val;	/* after the write */
+};
+
+static int probe_child(void *arg)
+{
+	struct probe *p = arg;
+	int ret = 0;
+
+	if (p->as_nobody) {
+		p->failed = STEP_DROP;
+		ret = tt_drop_privileges();
+	}
+	if (!ret && p->new_userns) {
+		p->failed = STEP_USERNS;
+		ret = tt_userns_enter();
+	}
+	if (!ret && p->new_netns) {
+		p->failed = STEP_NETNS;
+		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	}
+	if (ret) {
+		p->setup_err = -ret;
+		return 0;
+	}
+	p->failed = STEP_NONE;
+	p->read_err = -tt_read_int(p->path, &p->read_val);
+	p->write_err = -tt_write_str(p->path, p->value);
+	p->reread_err = -tt_read_int(p->path, &p->reread_val);
+	return 0;
+}
+
+static void probe_init(struct probe *p, const char *dir,
+		       const struct tt_knob *k, int value)
+{
+	memset(p, 0, sizeof(*p));
+	tt_path(p->path, dir, k->name);
+	snprintf(p->value, sizeof(p->value), "%d\n", value);
+}
+
+/* Run @p in a child; false if user namespaces are unavailable. */
+static bool probe_run(struct __test_metadata *_metadata, struct probe *p)
+{
+	ASSERT_EQ(0, tt_child_run(probe_child, p));
+	if (p->failed == STEP_USERNS &&
+	    (p->setup_err == EPERM || p->setup_err == EINVAL ||
+	     p->setup_err == ENOSPC))
+		return false;
+	ASSERT_EQ(0, p->setup_err) TH_LOG("child could not %s: %s",
+					  probe_step_name[p->failed],
+					  strerror(p->setup_err));
+	return true;
+}
+
+/* The child could read @p->path and saw @val. */
+static void assert_probe_read(struct __test_metadata *_metadata,
+			      const struct probe *p, long long val)
+{
+	ASSERT_EQ(0, p->read_err) TH_LOG("child reading %s: %s", p->path,
+					 strerror(p->read_err));
+	ASSERT_EQ(val, p->read_val) TH_LOG("child reading %s", p->path);
+}
+
+/* The child's write of @p->value to @p->path was refused. */
+static void assert_probe_denied(struct __test_metadata *_metadata,
+				const struct probe *p)
+{
+	ASSERT_TRUE(p->write_err == EACCES || p->write_err == EPERM)
+		TH_LOG("child writing %s: %s, want EACCES or EPERM", p->path,
+		       p->write_err ? strerror(p->write_err) : "succeeded");
+}
+
+TEST_F(loaded, unprivileged_cannot_write)
+{
+	static const char * const dirs[] = { TT_SYSCTL_DIR, TT_SYSFS_DIR };
+	const struct tt_knob *k;
+	struct probe *p;
+	size_t d;
+	int w;
+
+	p = tt_shared_alloc(sizeof(*p));
+	ASSERT_NE(NULL, p);
+	tt_for_each_knob(k) {
+		w = tt_knob_other(k);
+		if (w == k->def)
+			continue;
+		for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+			probe_init(p, dirs[d], k, w);
+			p->as_nobody = true;
+			ASSERT_TRUE(probe_run(_metadata, p));
+			/* 0644: anyone reads, only root writes */
+			assert_probe_read(_metadata, p, k->def);
+			assert_probe_denied(_metadata, p);
+			assert_init_knob(_metadata, k, k->def, p->path);
+		}
+	}
+}
+
+/*
+ * Root of a new user namespace: entered from root itself (uid 0 mapped to
+ * 0, so plain DAC checks would let it through) and from nobody (the usual
+ * container).  Either way it holds CAP_NET_ADMIN over its own user ns
+ * only, not over init_user_ns which owns the init netns.
+ */
+FIXTURE(userns) {
+	struct probe *p;
+};
+
+FIXTURE_VARIANT(userns) {
+	bool as_nobody;
+};
+
+FIXTURE_VARIANT_ADD(userns, from_root) {
+	.as_nobody = false,
+};
+
+FIXTURE_VARIANT_ADD(userns, from_nobody) {
+	.as_nobody = true,
+};
+
+FIXTURE_SETUP(userns)
+{
+	self->p = tt_shared_alloc(sizeof(*self->p));
+	ASSERT_NE(NULL, self->p);
+	module_fresh_load(_metadata, "");
+}
+
+FIXTURE_TEARDOWN(userns)
+{
+	module_unload_if_loaded(_metadata);
+}
+
+TEST_F(userns, cannot_write_init_netns_sysctl)
+{
+	const struct tt_knob *k;
+	struct probe *p = self->p;
+	int w;
+
+	tt_for_each_knob(k) {
+		w = tt_knob_other(k);
+		if (w == k->def)
+			continue;
+		probe_init(p, TT_SYSCTL_DIR, k, w);
+		p->as_nobody = variant->as_nobody;
+		p->new_userns = true;
+		if (!probe_run(_metadata, p))
+			SKIP(return, "no user namespaces: %s",
+			     strerror(p->setup_err));
+		assert_probe_read(_metadata, p, k->def);
+		assert_probe_denied(_metadata, p);
+		assert_init_knob(_metadata, k, k->def, p->path);
+	}
+}
+
+TEST_F(userns, can_write_own_netns_sysctl)
+{
+	const struct tt_knob *k;
+	struct probe *p = self->p;
+	int w;
+
+	tt_for_each_knob(k) {
+		w = tt_knob_other(k);
+		if (w == k->def)
+			continue;
+		probe_init(p, TT_SYSCTL_DIR, k, w);
+		p->as_nobody = variant->as_nobody;
+		p->new_userns = true;
+		p->new_netns = true;
+		if (!probe_run(_metadata, p))
+			SKIP(return, "no user namespaces: %s",
+			     strerror(p->setup_err));
+		/* its netns is new, so it starts from the load default */
+		assert_probe_read(_metadata, p, k->def);
+		ASSERT_EQ(0, p->write_err) TH_LOG("writing %s as its owner: %s",
+						  p->path,
+						  strerror(p->write_err));
+		ASSERT_EQ(0, p->reread_err);
+		ASSERT_EQ(w, p->reread_val);
+		assert_init_knob(_metadata, k, k->def, "after the child");
+	}
+}
+
+/* Counters */
+
+TEST_F(loaded, close_calls_count_exactly)
+{
+	long long c0, c1, g0, g1, b0;
+	int a_ns, b_ns, closes;
+
+	/* B: a bystander netns that must not count A's closes */
+	b_ns = tt_netns_new();
+	ASSERT_LE(0, b_ns);
+	b0 = read_counter(_metadata, "close_calls");
+	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+
+	/* A: fresh, so nothing but us closes TCP sockets in it */
+	a_ns = tt_netns_new();
+	ASSERT_LE(0, a_ns);
+	c0 = read_counter(_metadata, "close_calls");
+	ASSERT_EQ(0, c0) TH_LOG("a new netns has closed no TCP socket yet");
+	g0 = read_stat(_metadata, "close_calls");
+
+	/* 5 pairs and their listener: 11 sockets, 11 close() calls */
+	closes = make_and_close_tcp(_metadata, 5);
+
+	c1 = read_counter(_metadata, "close_calls");
+	g1 = read_stat(_metadata, "close_calls");
+	ASSERT_EQ(c0 + closes, c1) TH_LOG("per-netns close_calls");
+	ASSERT_LE(g0 + closes, g1) TH_LOG("global close_calls");
+
+	ASSERT_EQ(0, tt_netns_enter(b_ns));
+	ASSERT_EQ(b0, read_counter(_metadata, "close_calls"))
+		TH_LOG("another netns counted A's closes");
+	close(a_ns);
+	close(b_ns);
+}
+
+TEST_F(loaded, close_calls_follow_enabled)
+{
+	unsigned short port;
+	long long c0, c1;
+	int ns, lfd, c, a;
+
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns);
+	c0 = read_counter(_metadata, "close_calls");
+
+	/* enabled=0 in this netns: nothing is counted */
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "0\n"));
+	make_and_close_tcp(_metadata, 5);
+	c1 = read_counter(_metadata, "close_calls");
+	ASSERT_EQ(c0, c1) TH_LOG("counted with enabled=0");
+
+	/* what matters is enabled at tcp_close() time, not at creation */
+	lfd = tt_tcp_listen(1, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, tt_tcp_pair(lfd, port, &c, &a));
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "1\n"));
+	close(c);
+	close(a);
+	close(lfd);
+	ASSERT_EQ(c1 + 3, read_counter(_metadata, "close_calls"))
+		TH_LOG("created with enabled=0, closed with enabled=1");
+
+	c1 += 3;
+	lfd = tt_tcp_listen(1, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, tt_tcp_pair(lfd, port, &c, &a));
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "0\n"));
+	close(c);
+	close(a);
+	close(lfd);
+	ASSERT_EQ(c1, read_counter(_metadata, "close_calls"))
+		TH_LOG("created with enabled=1, closed with enabled=0");
+
+	/* and counting resumes */
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "1\n"));
+	c1 += make_and_close_tcp(_metadata, 1);
+	ASSERT_EQ(c1, read_counter(_metadata, "close_calls"));
+
+	/* the init netns was not switched off by any of this */
+	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+	close(ns);
+	ASSERT_EQ(0, tt_knob_read(TT_SYSCTL_DIR, "enabled", &c0));
+	ASSERT_EQ(1, c0);
+	ASSERT_EQ(0, tt_knob_read(TT_SYSFS_DIR, "enabled", &c0));
+	ASSERT_EQ(1, c0);
+}
+
+/* Open and close connections until killed; RST so no TIME_WAIT piles up. */
+static int churn_child(void *arg)
+{
+	unsigned short port;
+	int lfd, c, a;
+
+	(void)arg;
+	lfd = tt_tcp_listen(64, &port);
+	if (lfd < 0)
+		return 1;
+	for (;;) {
+		if (tt_tcp_pair(lfd, port, &c, &a)) {
+			tt_msleep(1);
+			continue;
+		}
+		tt_tcp_set_linger0(c);
+		close(c);
+		close(a);
+	}
+}
+
+/* generous timeouts: the VM may run without KVM */
+TEST_F_TIMEOUT(loaded, counters_never_decrease, 90)
+{
+	struct tt_counters n0, g0, n_prev, g_prev, n_now, g_now;
+	long long before, after;
+	int ns, i;
+
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns);
+	ASSERT_EQ(0, tt_counters_read_netns(&n0));
+	ASSERT_EQ(0, tt_counters_read_global(&g0));
+	n_prev = n0;
+	g_prev = g0;
+
+	/* the churner shares our netns, so we see its per-netns counters */
+	self->child = tt_child_start(churn_child, NULL);
+	ASSERT_LT(0, self->child);
+	for (i = 0; i < 300; i++) {
+		ASSERT_EQ(0, tt_counters_read_netns(&n_now));
+		ASSERT_EQ(0, tt_counters_read_global(&g_now));
+		assert_no_decrease(_metadata, &n_prev, &n_now, "per-netns");
+		assert_no_decrease(_metadata, &g_prev, &g_now, "global");
+		n_prev = n_now;
+		g_prev = g_now;
+		tt_msleep(5);
+	}
+	kill(self->child, SIGKILL);
+	ASSERT_EQ(256 + SIGKILL, tt_child_wait(self->child))
+		TH_LOG("churner died early");
+	self->child = 0;
+
+	/* and the churn was seen at all */
+	ASSERT_EQ(0, tt_counters_get(&n0, "close_calls", &before));
+	ASSERT_EQ(0, tt_counters_get(&n_prev, "close_calls", &after));
+	ASSERT_LT(before, after) TH_LOG("per-netns close_calls did not move");
+	ASSERT_EQ(0, tt_counters_get(&g0, "close_calls", &before));
+	ASSERT_EQ(0, tt_counters_get(&g_prev, "close_calls", &after));
+	ASSERT_LT(before, after) TH_LOG("global close_calls did not move");
+	close(ns);
+}
+
+#define BURST_PAIRS	3
+
+/* In a netns of its own, open and close some connections, then exit. */
+static int netns_burst_child(void *arg)
+{
+	unsigned short port;
+	int lfd, c, a, i;
+
+	(void)arg;
+	if (tt_netns_new() < 0)
+		return 1;
+	lfd = tt_tcp_listen(BURST_PAIRS, &port);
+	if (lfd < 0)
+		return 2;
+	for (i = 0; i < BURST_PAIRS; i++) {
+		if (tt_tcp_pair(lfd, port, &c, &a))
+			return 3;
+		close(c);
+		close(a);
+	}
+	close(lfd);
+	return 0;
+}
+
+/* Sample the global counters for @ms, each sample >= the one before. */
+static void watch_global(struct __test_metadata *_metadata,
+			 struct tt_counters *prev, int ms)
+{
+	struct tt_counters now;
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 10) {
+		ASSERT_EQ(0, tt_counters_read_global(&now));
+		assert_no_decrease(_metadata, prev, &now, "global");
+		*prev = now;
+		tt_msleep(10);
+	}
+}
+
+TEST_F_TIMEOUT(loaded, global_counters_survive_netns_exit, 90)
+{
+	struct tt_counters g0, prev;
+	long long before, after;
+	int round, ret;
+
+	ASSERT_EQ(0, tt_counters_read_global(&g0));
+	prev = g0;
+	for (round = 0; round < 5; round++) {
+		ret = tt_child_run(netns_burst_child, NULL);
+		ASSERT_EQ(0, ret) TH_LOG("burst child failed (%d)", ret);
+		/* netns teardown is asynchronous: keep watching a while */
+		watch_global(_metadata, &prev, 300);
+	}
+	watch_global(_metadata, &prev, 1000);
+
+	/* dead namespaces' closes stay in the sum */
+	ASSERT_EQ(0, tt_counters_get(&g0, "close_calls", &before));
+	ASSERT_EQ(0, tt_counters_get(&prev, "close_calls", &after));
+	ASSERT_LE(before + 5 * (2 * BURST_PAIRS + 1), after);
+}
+
+TEST_HARNESS_MAIN
