@@ -187,6 +187,15 @@ MODULE_PARM_DESC(enabled,
 TT_KNOB_PARAM(half_duplex_close);
 MODULE_PARM_DESC(half_duplex_close,
 		 "Unread data at close, data after close: 0 = FIN, discard; 1 = RST (stock); 2 = RST, also after SHUT_RD (default 1)");
+TT_KNOB_PARAM(fin_wait2_timeout_ms);
+MODULE_PARM_DESC(fin_wait2_timeout_ms,
+		 "Lifetime of an orphan in FIN_WAIT_2 in ms, 0 = tcp_fin_timeout (0..3600000, default 0)");
+TT_KNOB_PARAM(fin_wait2_rst);
+MODULE_PARM_DESC(fin_wait2_rst,
+		 "1 = an orphan whose FIN_WAIT_2 time runs out sends a RST (0..1, default 0)");
+TT_KNOB_PARAM(fin_wait2_idle_ms);
+MODULE_PARM_DESC(fin_wait2_idle_ms,
+		 "Abort a half-closed socket idle this long in FIN_WAIT_2, ms, 0 = never (0..86400000, default 0)");
 
 static bool tt_params_complete(void)
 {

@@ -11,3 +11,6 @@
  */
 TT_KNOB(enabled, 0, 1, 1)
 TT_KNOB(half_duplex_close, 0, 2, 1)
+TT_KNOB(fin_wait2_timeout_ms, 0, 3600000, 0)
+TT_KNOB(fin_wait2_rst, 0, 1, 0)
+TT_KNOB(fin_wait2_idle_ms, 0, 86400000, 0)

@@ -110,8 +110,7 @@ static void tt_abort_work(struct work_struct *work)
 	if (READ_ONCE(sk->sk_state) != TCP_CLOSE) {
 		tcp_abort(sk, a->err);
 		tn = tt_net(sock_net(sk));
-		/* Pairs with smp_store_release() in tt_net_init(). */
-		if (tn && smp_load_acquire(&tn->live))
+		if (tt_net_live(tn))
 			tt_count(tn, a->counter);
 	}
 	sock_put(sk);
@@ -180,9 +179,15 @@ static int __init tcp_teardown_init(void)
 	if (err)
 		goto err_main_probes;
 
+	err = tt_fin_wait2_init();
+	if (err)
+		goto err_half_duplex;
+
 	pr_info("version %s loaded\n", TCP_TEARDOWN_VERSION);
 	return 0;
 
+err_half_duplex:
+	tt_half_duplex_exit();
 err_main_probes:
 	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
 err_control:
@@ -194,9 +199,10 @@ err_wq:
 
 static void __exit tcp_teardown_exit(void)
 {
+	tt_fin_wait2_exit();
 	tt_half_duplex_exit();
 	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
-	/* No probe queues work any more: finish what is queued. */
+	/* No probe or timer queues work any more: finish what is queued. */
 	destroy_workqueue(tt_wq);
 	tt_control_exit();
 	pr_info("unloaded\n");

@@ -75,6 +75,10 @@ int tt_half_duplex_init(void);
 void tt_half_duplex_exit(void);
 void tt_half_duplex_mode_changed(int old, int new);
 
+/* fin_wait2.c */
+int tt_fin_wait2_init(void);
+void tt_fin_wait2_exit(void);
+
 static inline struct tt_net *tt_net(const struct net *net)
 {
 	return net_generic(net, tt_net_id);
@@ -83,6 +87,13 @@ static inline struct tt_net *tt_net(const struct net *net)
 static inline int tt_knob(const struct tt_net *tn, enum tt_knob_id id)
 {
 	return READ_ONCE(tn->knob[id]);
+}
+
+/* May @tn's counters be used?  NULL-safe. */
+static inline bool tt_net_live(const struct tt_net *tn)
+{
+	/* Pairs with smp_store_release() in tt_net_init(). */
+	return tn && smp_load_acquire(&tn->live);
 }
 
 /*
@@ -94,9 +105,7 @@ static inline struct tt_net *tt_net_enabled(const struct net *net)
 {
 	struct tt_net *tn = tt_net(net);
 
-	/* Pairs with smp_store_release() in tt_net_init(). */
-	if (!tn || !smp_load_acquire(&tn->live) ||
-	    !tt_knob(tn, TT_KNOB_enabled))
+	if (!tt_net_live(tn) || !tt_knob(tn, TT_KNOB_enabled))
 		return NULL;
 	return tn;
 }

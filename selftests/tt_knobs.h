@@ -23,6 +23,9 @@ static const struct tt_knob tt_knobs[] = {
 	/* name		min	max	def */
 	{ "enabled",	0,	1,	1 },
 	{ "half_duplex_close",	0,	2,	1 },
+	{ "fin_wait2_timeout_ms", 0,	3600000, 0 },
+	{ "fin_wait2_rst",	0,	1,	0 },
+	{ "fin_wait2_idle_ms",	0,	86400000, 0 },
 };
 
 #ifndef ARRAY_SIZE

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FIN_WAIT_2: how long to wait for a peer that never closes.
+ *
+ * RFC 1122 4.2.2.13 describes the half-closed connection: a side that has
+ * sent its FIN may go on receiving for as long as the peer keeps sending;
+ * the RFC sets no limit.  After our FIN is acknowledged we are in
+ * FIN_WAIT_2 and only the peer's FIN ends the connection.  A peer whose
+ * application never calls close() (a CLOSE_WAIT leak) keeps both ends
+ * forever, unless the local side gives up.
+ *
+ * Stock Linux gives up on orphans only (sockets the application has
+ * closed): after tcp_fin_timeout, or the socket's TCP_LINGER2, and
+ * silently, so the peer's CLOSE_WAIT socket never learns.  A socket
+ * half-closed with shutdown(SHUT_WR) and still open waits forever.
+ *
+ * Knobs, per network namespace:
+ *
+ *   fin_wait2_timeout_ms  lifetime of an orphan in FIN_WAIT_2 (0: stock,
+ *                         tcp_fin_timeout).  An application's own
+ *                         TCP_LINGER2 still wins: it asked for that socket.
+ *   fin_wait2_rst         1: an orphan that runs out of time sends a RST,
+ *                         so the peer's CLOSE_WAIT socket gets ECONNRESET.
+ *   fin_wait2_idle_ms     a socket still open in FIN_WAIT_2 that receives
+ *                         nothing for this long is aborted: RST to the
+ *                         peer, ETIMEDOUT to the application (RFC 1122:
+ *                         it MUST be told the connection was aborted).
+ *                         Every segment received restarts the clock.
+ *
+ * How the orphan timeout is steered: every stock decision about an orphan
+ * in FIN_WAIT_2 goes through tcp_fin_time(), which prefers the socket's
+ * linger2 to the sysctl.  At close() we give linger2 a value that makes
+ * the stock code do what the knobs ask:
+ *
+ *   T <= 60 s, silent: linger2 = T; the socket becomes a FIN_WAIT_2
+ *                      mini-socket for T and dies silently.
+ *   T > 60 s, silent:  linger2 = 60 s + T/2; the full socket waits T/2 on
+ *                      the keepalive timer, then a mini-socket T/2.
+ *   with RST:          linger2 = 60 s + T; the full socket waits T on the
+ *                      keepalive timer; when it fires we set linger2 to
+ *                      -1 and the stock timer sends the RST and kills it.
+ *
+ * Our values are never multiples of HZ, which TCP_LINGER2 always is, so
+ * they also mark the socket as ours; odd values ask for the RST.
+ *
+ * The idle timeout keeps one entry per tracked socket (a timer and a
+ * reference), found through a hash table when the socket leaves
+ * FIN_WAIT_2 or is closed.  Nothing is tracked while the knob is 0.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hashtable.h>
+#include <linux/jiffies.h>
+#include <linux/kprobes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <net/inet_connection_sock.h>
+#include <net/inet_timewait_sock.h>
+#include <net/tcp.h>
+
+#include "compat.h"
+#include "tcp_teardown.h"
+
+/* ---- orphans ---- */
+
+static bool tt_fw2_linger_is_ours(int linger2)
+{
+	return linger2 > 0 && linger2 % HZ;
+}
+
+/* A linger2 value near @v that TCP_LINGER2 cannot produce; odd for RST. */
+static int tt_fw2_linger_mark(unsigned long v, bool rst)
+{
+	v = min_t(unsigned long, v, INT_MAX - 2 * HZ);
+	if (rst)
+		return v | 1;
+	v = (v + 1) & ~1UL;
+	if (!(v % HZ))
+		v += 2;
+	return v;
+}
+
+/* __tcp_close(struct sock *sk, long timeout), socket locked */
+static int tt_fw2_close_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tt_net *tn = tt_net_enabled(sock_net(sk));
+	unsigned long tmo;
+	bool rst;
+	int ms;
+
+	if (!tn || sk->sk_state == TCP_LISTEN || READ_ONCE(tp->linger2))
+		return 0;
+	ms = tt_knob(tn, TT_KNOB_fin_wait2_timeout_ms);
+	rst = tt_knob(tn, TT_KNOB_fin_wait2_rst);
+	if (!ms && !rst)
+		return 0;
+
+	if (ms)
+		tmo = msecs_to_jiffies(ms);
+	else
+		tmo = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fin_timeout);
+
+	if (rst)
+		tmo += TCP_TIMEWAIT_LEN;
+	else if (tmo > TCP_TIMEWAIT_LEN)
+		tmo = TCP_TIMEWAIT_LEN + tmo / 2;
+	WRITE_ONCE(tp->linger2, tt_fw2_linger_mark(tmo, rst));
+	tt_count(tn, TT_STAT_fw2_orphan_timeout_set);
+	return 0;
+}
+
+/*
+ * tcp_keepalive_timer(struct timer_list *t), before it takes the socket
+ * lock.  Nothing else writes linger2 of an orphan.
+ */
+static int tt_fw2_keepalive_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+	struct inet_connection_sock *icsk =
+		container_of(t, struct inet_connection_sock, icsk_keepalive_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	int linger2 = READ_ONCE(tp->linger2);
+	struct tt_net *tn;
+
+	if (READ_ONCE(sk->sk_state) != TCP_FIN_WAIT2 ||
+	    !sock_flag(sk, SOCK_DEAD) ||
+	    !tt_fw2_linger_is_ours(linger2) || !(linger2 & 1))
+		return 0;
+	/* Skip the mini-socket: the stock timer resets and kills instead. */
+	WRITE_ONCE(tp->linger2, -1);
+	tn = tt_net_enabled(sock_net(sk));
+	if (tn)
+		tt_count(tn, TT_STAT_fw2_orphan_expired_rst);
+	return 0;
+}
+
+/* tw_timer_handler(struct timer_list *t): a mini-socket's time is up. */
+static int tt_fw2_tw_expiry_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+	struct inet_timewait_sock *tw = container_of(t, struct inet_timewait_sock,
+						     tw_timer);
+	struct tt_net *tn;
+
+	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
+		return 0;
+	tn = tt_net_enabled(twsk_net(tw));
+	if (tn)
+		tt_count(tn, TT_STAT_fw2_orphan_expired_silent);
+	return 0;
+}
+
+/* ---- half-closed sockets still open: the idle timeout ---- */
+
+struct tt_fw2_entry {
+	struct hlist_node node;
+	struct timer_list timer;
+	struct sock *sk;		/* a reference is held */
+	bool cancelled;
+};
+
+#define TT_FW2_HASH_BITS 12
+static DEFINE_HASHTABLE(tt_fw2_hash, TT_FW2_HASH_BITS);
+static DEFINE_SPINLOCK(tt_fw2_lock);	/* the table and ->cancelled */
+static unsigned int tt_fw2_tracked;	/* entries in the table */
+
+static struct tt_fw2_entry *tt_fw2_find(const struct sock *sk)
+{
+	struct tt_fw2_entry *e;
+
+	lockdep_assert_held(&tt_fw2_lock);
+	hash_for_each_possible(tt_fw2_hash, e, node, (unsigned long)sk)
+		if (e->sk == sk)
+			return e;
+	return NULL;
+}
+
+static void tt_fw2_release(struct tt_fw2_entry *e)
+{
+	struct tt_net *tn = tt_net(sock_net(e->sk));
+
+	if (tt_net_live(tn))
+		tt_count(tn, TT_STAT_fw2_idle_released);
+	sock_put(e->sk);
+	kfree(e);
+}
+
+/* Socket time: how long since @sk last heard from its peer. */
+static u32 tt_fw2_idle(struct sock *sk)
+{
+	return keepalive_time_elapsed(tcp_sk(sk));
+}
+
+static void tt_fw2_timer(struct timer_list *t)
+{
+	struct tt_fw2_entry *e = from_timer(e, t, timer);
+	struct sock *sk = e->sk;
+	struct tt_net *tn = tt_net(sock_net(sk));
+	u32 idle, limit = 0;
+	bool done = true;
+
+	spin_lock_bh(&tt_fw2_lock);
+	if (hash_hashed(&e->node)) {
+		if (!e->cancelled && tt_net_live(tn) &&
+		    READ_ONCE(sk->sk_state) == TCP_FIN_WAIT2 &&
+		    !sock_flag(sk, SOCK_DEAD))
+			limit = msecs_to_jiffies(tt_knob(tn, TT_KNOB_fin_wait2_idle_ms));
+		idle = tt_fw2_idle(sk);
+		if (limit && idle < limit) {
+			/* Heard from the peer meanwhile: wait for the rest. */
+			mod_timer(&e->timer, jiffies + limit - idle);
+			done = false;
+		} else {
+			hash_del(&e->node);
+			tt_fw2_tracked--;
+		}
+	} else {
+		/* Module unload took the entry over. */
+		done = false;
+	}
+	spin_unlock_bh(&tt_fw2_lock);
+
+	if (!done)
+		return;
+	if (limit)
+		tt_abort_later(sk, ETIMEDOUT, TT_STAT_fw2_idle_aborts);
+	tt_fw2_release(e);
+}
+
+static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
+{
+	struct tt_fw2_entry *e;
+
+	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	if (!e)
+		return;
+	sock_hold(sk);
+	e->sk = sk;
+	timer_setup(&e->timer, tt_fw2_timer, 0);
+
+	spin_lock_bh(&tt_fw2_lock);
+	if (tt_fw2_find(sk)) {
+		spin_unlock_bh(&tt_fw2_lock);
+		sock_put(sk);
+		kfree(e);
+		return;
+	}
+	hash_add(tt_fw2_hash, &e->node, (unsigned long)sk);
+	tt_fw2_tracked++;
+	mod_timer(&e->timer, jiffies + msecs_to_jiffies(ms));
+	spin_unlock_bh(&tt_fw2_lock);
+	tt_count(tn, TT_STAT_fw2_idle_tracked);
+}
+
+/* Let the timer free @sk's entry now rather than at its next expiry. */
+static void tt_fw2_cancel(const struct sock *sk)
+{
+	struct tt_fw2_entry *e;
+
+	if (!READ_ONCE(tt_fw2_tracked))
+		return;
+	spin_lock_bh(&tt_fw2_lock);
+	e = tt_fw2_find(sk);
+	if (e && !e->cancelled) {
+		e->cancelled = true;
+		mod_timer(&e->timer, jiffies);
+	}
+	spin_unlock_bh(&tt_fw2_lock);
+}
+
+/* tcp_set_state(struct sock *sk, int state), socket locked */
+static int tt_fw2_set_state_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	int state = regs_get_kernel_argument(regs, 1);
+	struct tt_net *tn;
+	int ms;
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && state != TCP_FIN_WAIT2) {
+		tt_fw2_cancel(sk);
+		return 0;
+	}
+	/*
+	 * Only sockets of user space: they pin their namespace, so the
+	 * entry never outlives it.
+	 */
+	if (state != TCP_FIN_WAIT2 || sock_flag(sk, SOCK_DEAD) ||
+	    !sk->sk_net_refcnt)
+		return 0;
+	tn = tt_net_enabled(sock_net(sk));
+	if (!tn)
+		return 0;
+	ms = tt_knob(tn, TT_KNOB_fin_wait2_idle_ms);
+	if (ms)
+		tt_fw2_track(tn, sk, ms);
+	return 0;
+}
+
+/* tcp_close(struct sock *sk, long timeout): an orphan is not idle-tracked */
+static int tt_fw2_tcp_close_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	tt_fw2_cancel((struct sock *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe tt_fw2_probes_storage[] = {
+	{ .symbol_name = "__tcp_close", .pre_handler = tt_fw2_close_entry },
+	{ .symbol_name = "tcp_keepalive_timer",
+	  .pre_handler = tt_fw2_keepalive_entry },
+	{ .symbol_name = "tw_timer_handler",
+	  .pre_handler = tt_fw2_tw_expiry_entry },
+	{ .symbol_name = "tcp_set_state",
+	  .pre_handler = tt_fw2_set_state_entry },
+	{ .symbol_name = "tcp_close", .pre_handler = tt_fw2_tcp_close_entry },
+};
+
+static struct kprobe *tt_fw2_probes[ARRAY_SIZE(tt_fw2_probes_storage)];
+
+int tt_fin_wait2_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tt_fw2_probes); i++)
+		tt_fw2_probes[i] = &tt_fw2_probes_storage[i];
+	return tt_register_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+}
+
+/*
+ * After the probes are gone nothing adds entries; take each one out of
+ * the table so its timer, if running, leaves it alone, then stop the
+ * timer and drop the reference.  The sockets go on as stock ones.
+ */
+void tt_fin_wait2_exit(void)
+{
+	struct tt_fw2_entry *e;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	tt_unregister_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	for (;;) {
+		e = NULL;
+		spin_lock_bh(&tt_fw2_lock);
+		hash_for_each_safe(tt_fw2_hash, bkt, tmp, e, node) {
+			hash_del(&e->node);
+			tt_fw2_tracked--;
+			break;
+		}
+		spin_unlock_bh(&tt_fw2_lock);
+		if (!e)
+			break;
+		del_timer_sync(&e->timer);
+		tt_fw2_release(e);
+	}
+}
