@@ -8,6 +8,7 @@
 #ifndef _TCP_TEARDOWN_COMPAT_H
 #define _TCP_TEARDOWN_COMPAT_H
 
+#include <linux/ptrace.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
 
@@ -32,6 +33,30 @@ tt_register_net_sysctl(struct net *net, const char *path,
 #else
 	return register_net_sysctl(net, path, table);
 #endif
+}
+
+/*
+ * Change argument @n (0-based, register arguments only) of a probed
+ * function at its entry.  x86-64 only, like the module: the registers
+ * are restored from @regs when the handler returns.
+ */
+static inline void tt_regs_set_arg(struct pt_regs *regs, unsigned int n,
+				   unsigned long val)
+{
+	switch (n) {
+	case 0:
+		regs->di = val;
+		break;
+	case 1:
+		regs->si = val;
+		break;
+	case 2:
+		regs->dx = val;
+		break;
+	case 3:
+		regs->cx = val;
+		break;
+	}
 }
 
 #endif /* _TCP_TEARDOWN_COMPAT_H */

@@ -187,6 +187,15 @@ MODULE_PARM_DESC(enabled,
 TT_KNOB_PARAM(half_duplex_close);
 MODULE_PARM_DESC(half_duplex_close,
 		 "Unread data at close, data after close: 0 = FIN, discard; 1 = RST (stock); 2 = RST, also after SHUT_RD (default 1)");
+TT_KNOB_PARAM(tw_reopen);
+MODULE_PARM_DESC(tw_reopen,
+		 "SYN on TIME-WAIT: 0 = never reopen; 1 = if its sequence is higher; 2 = sequence or timestamp, stock (default 2)");
+TT_KNOB_PARAM(tw_isn_gap);
+MODULE_PARM_DESC(tw_isn_gap,
+		 "Reopened ISN is at least old snd_nxt + this (1..1073741824, default 65537)");
+TT_KNOB_PARAM(time_wait_ms);
+MODULE_PARM_DESC(time_wait_ms,
+		 "TIME-WAIT length in ms (100..600000, default 60000)");
 TT_KNOB_PARAM(fin_wait2_timeout_ms);
 MODULE_PARM_DESC(fin_wait2_timeout_ms,
 		 "Lifetime of an orphan in FIN_WAIT_2 in ms, 0 = tcp_fin_timeout (0..3600000, default 0)");

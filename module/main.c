@@ -63,6 +63,24 @@ err_unregister:
 	return err;
 }
 
+/* The same for a kretprobe: its entry is a kprobe like the others. */
+int tt_register_kretprobe(struct kretprobe *rp)
+{
+	int err = register_kretprobe(rp);
+
+	if (err) {
+		pr_err("cannot probe %s: %d\n", rp->kp.symbol_name, err);
+		return err;
+	}
+	if (!(rp->kp.flags & KPROBE_FLAG_FTRACE)) {
+		pr_err("probe on %s is not ftrace-based: refusing\n",
+		       rp->kp.symbol_name);
+		unregister_kretprobe(rp);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /* Returns once no handler of these probes runs any more. */
 void tt_unregister_probes(struct kprobe **probes, unsigned int n)
 {
@@ -179,13 +197,19 @@ static int __init tcp_teardown_init(void)
 	if (err)
 		goto err_main_probes;
 
-	err = tt_fin_wait2_init();
+	err = tt_time_wait_init();
 	if (err)
 		goto err_half_duplex;
+
+	err = tt_fin_wait2_init();
+	if (err)
+		goto err_time_wait;
 
 	pr_info("version %s loaded\n", TCP_TEARDOWN_VERSION);
 	return 0;
 
+err_time_wait:
+	tt_time_wait_exit();
 err_half_duplex:
 	tt_half_duplex_exit();
 err_main_probes:
@@ -200,6 +224,7 @@ err_wq:
 static void __exit tcp_teardown_exit(void)
 {
 	tt_fin_wait2_exit();
+	tt_time_wait_exit();
 	tt_half_duplex_exit();
 	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
 	/* No probe or timer queues work any more: finish what is queued. */

@@ -59,6 +59,7 @@ extern unsigned int tt_net_id;
 extern struct tt_stats __percpu *tt_global_stats;
 
 struct kprobe;
+struct kretprobe;
 struct sock;
 
 int tt_control_init(void);
@@ -67,6 +68,7 @@ void tt_control_exit(void);
 /* main.c: shared by the policies */
 int tt_register_probes(struct kprobe **probes, unsigned int n);
 void tt_unregister_probes(struct kprobe **probes, unsigned int n);
+int tt_register_kretprobe(struct kretprobe *rp);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
 void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new);
 
@@ -74,6 +76,10 @@ void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new);
 int tt_half_duplex_init(void);
 void tt_half_duplex_exit(void);
 void tt_half_duplex_mode_changed(int old, int new);
+
+/* time_wait.c */
+int tt_time_wait_init(void);
+void tt_time_wait_exit(void);
 
 /* fin_wait2.c */
 int tt_fin_wait2_init(void);

@@ -26,6 +26,9 @@ static const struct tt_knob tt_knobs[] = {
 	{ "fin_wait2_timeout_ms", 0,	3600000, 0 },
 	{ "fin_wait2_rst",	0,	1,	0 },
 	{ "fin_wait2_idle_ms",	0,	86400000, 0 },
+	{ "tw_reopen",		0,	2,	2 },
+	{ "tw_isn_gap",		1,	1073741824, 65537 },
+	{ "time_wait_ms",	100,	600000,	60000 },
 };
 
 #ifndef ARRAY_SIZE

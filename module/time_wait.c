@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TIME-WAIT: how long, and who may reopen.
+ *
+ * RFC 1122 4.2.2.13: the side that closes first MUST keep the connection
+ * in TIME-WAIT for 2 MSL, so that segments of the old incarnation still in
+ * the network die before a new incarnation of the same address pair could
+ * mistake them for its own.  A TCP MAY accept a new SYN from the remote
+ * TCP and reopen straight from TIME-WAIT if it
+ *   (1) gives the new connection an initial sequence number larger than
+ *       the largest sequence number used by the previous incarnation, and
+ *   (2) returns to TIME-WAIT if the SYN turns out to be an old duplicate.
+ * RFC 6191 adds timestamps as a second way to tell a new SYN from an old.
+ *
+ * Linux reopens when the SYN's sequence number is above the old rcv_nxt
+ * or its timestamp is newer (RFC 6191), keeps TIME-WAIT for a fixed 60 s,
+ * and does not implement (2).  For (1), 6.12 uses old snd_nxt + 65537;
+ * Debian's 6.1 loses that value on the way and uses its clock-based ISN,
+ * which an incarnation that sent faster than the ISN clock (4 bytes per
+ * 256 ns) has already overtaken.
+ *
+ * Knobs, per network namespace:
+ *
+ *   tw_reopen     0: never reopen: answer the SYN with an ACK, keep the
+ *                    TIME-WAIT (and ignore the RST the peer answers it
+ *                    with, as RFC 1337 recommends).
+ *                 1: RFC 1122: reopen only if the SYN's sequence number
+ *                    is after the old incarnation's rcv_nxt.
+ *                 2: stock: sequence number or RFC 6191 timestamps.
+ *   tw_isn_gap    in modes 1 and 2, the new ISN is at least old snd_nxt
+ *                 plus this gap.  The kernel's own choice is kept when it
+ *                 already is (RFC 6528: ISNs stay unpredictable); else it
+ *                 is raised to exactly that.
+ *   time_wait_ms  the TIME-WAIT length (stock 60000).
+ *
+ * Hooks:
+ *  - tcp_timewait_state_process(), a kretprobe: the entry sees the SYN
+ *    and the old incarnation, the return value is the kernel's verdict
+ *    (TCP_TW_SYN: reopen), which modes 0 and 1 turn into TCP_TW_ACK.  The
+ *    caller's reference handling is the same for both verdicts.
+ *  - tcp_v4_send_synack()/tcp_v6_send_synack(): the request's ISN is
+ *    chosen by then and not yet on the wire.  A per-CPU note left by the
+ *    verdict (same softirq, same CPU) says which request reopens what.
+ *  - __inet_twsk_schedule(): its timeout argument, for every arm and
+ *    re-arm of a TIME-WAIT timer.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <net/inet_sock.h>
+#include <net/inet_timewait_sock.h>
+#include <net/request_sock.h>
+#include <net/tcp.h>
+#include <net/transp_v6.h>
+
+#include "compat.h"
+#include "tcp_teardown.h"
+
+enum {
+	TT_TW_REOPEN_NEVER = 0,
+	TT_TW_REOPEN_SEQ = 1,
+	TT_TW_REOPEN_STOCK = 2,
+};
+
+static bool tt_tw_is_tcp(const struct inet_timewait_sock *tw)
+{
+	return tw->tw_prot == &tcp_prot || tw->tw_prot == &tcpv6_prot;
+}
+
+/* ---- the verdict on a SYN ---- */
+
+/* What the entry of tcp_timewait_state_process() saw, for its return. */
+struct tt_tw_syn {
+	struct inet_timewait_sock *tw;	/* alive until the caller drops it */
+	struct tt_net *tn;
+	u32 seq;
+	u32 rcv_nxt;
+};
+
+/* Who a connection is: compared, never dereferenced. */
+struct tt_conn_id {
+	const struct net *net;
+	unsigned short family;
+	__u16 loc_port;
+	__be16 rmt_port;
+	__be32 loc_addr;
+	__be32 rmt_addr;
+	struct in6_addr loc_addr6;
+	struct in6_addr rmt_addr6;
+};
+
+/* A reopening in progress on this CPU: which request, which ISN floor. */
+struct tt_tw_reopen {
+	struct tt_conn_id id;
+	u32 isn_floor;
+	unsigned long stamp;		/* jiffies */
+	bool armed;
+};
+
+static DEFINE_PER_CPU(struct tt_tw_reopen, tt_tw_reopen);
+
+/* Timewait and request sockets both start with a struct sock_common. */
+static void tt_conn_id_get(const struct sock_common *c, struct tt_conn_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->net = read_pnet(&c->skc_net);
+	id->family = c->skc_family;
+	id->loc_port = c->skc_num;
+	id->rmt_port = c->skc_dport;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (c->skc_family == AF_INET6) {
+		id->loc_addr6 = c->skc_v6_rcv_saddr;
+		id->rmt_addr6 = c->skc_v6_daddr;
+		return;
+	}
+#endif
+	id->loc_addr = c->skc_rcv_saddr;
+	id->rmt_addr = c->skc_daddr;
+}
+
+/*
+ * tcp_timewait_state_process(struct inet_timewait_sock *tw,
+ *			      struct sk_buff *skb, const struct tcphdr *th, ...)
+ */
+static int tt_tw_state_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct inet_timewait_sock *tw =
+		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	const struct tcphdr *th =
+		(const struct tcphdr *)regs_get_kernel_argument(regs, 2);
+	struct tt_tw_syn *d = (struct tt_tw_syn *)ri->data;
+	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	u32 rcv_nxt;
+	struct tt_net *tn;
+
+	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+		return 1;
+	tn = tt_net_enabled(twsk_net(tw));
+	if (!tn)
+		return 1;
+	rcv_nxt = READ_ONCE(tcp_twsk((struct sock *)tw)->tw_rcv_nxt);
+
+	if (th->rst) {
+		/*
+		 * Mode 0 keeps TIME-WAIT, also against the RST that answers
+		 * our ACK to a refused SYN: an in-window RST would kill it.
+		 * Moved off rcv_nxt, it is ignored like any other.
+		 */
+		if (tt_knob(tn, TT_KNOB_tw_reopen) == TT_TW_REOPEN_NEVER &&
+		    cb->seq == rcv_nxt)
+			cb->seq = rcv_nxt + 1;
+		return 1;
+	}
+	if (!th->syn || th->ack)
+		return 1;
+
+	d->tw = tw;
+	d->tn = tn;
+	d->seq = cb->seq;
+	d->rcv_nxt = rcv_nxt;
+	return 0;
+}
+
+static int tt_tw_state_return(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct tt_tw_syn *d = (struct tt_tw_syn *)ri->data;
+	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)d->tw);
+	bool by_seq = after(d->seq, d->rcv_nxt);
+	struct tt_tw_reopen *r;
+	int mode;
+
+	if (regs_return_value(regs) != TCP_TW_SYN) {
+		tt_count(d->tn, TT_STAT_tw_syn_refused_stock);
+		return 0;
+	}
+	mode = tt_knob(d->tn, TT_KNOB_tw_reopen);
+	if (mode == TT_TW_REOPEN_NEVER ||
+	    (mode == TT_TW_REOPEN_SEQ && !by_seq)) {
+		regs_set_return_value(regs, TCP_TW_ACK);
+		tt_count(d->tn, mode == TT_TW_REOPEN_NEVER ?
+			 TT_STAT_tw_syn_refused_never :
+			 TT_STAT_tw_syn_refused_ts);
+		return 0;
+	}
+	tt_count(d->tn, by_seq ? TT_STAT_tw_reopen_seq : TT_STAT_tw_reopen_ts);
+
+	/* The tw is gone by the time the SYN-ACK is built: keep a copy. */
+	r = this_cpu_ptr(&tt_tw_reopen);
+	tt_conn_id_get(&d->tw->__tw_common, &r->id);
+	r->isn_floor = READ_ONCE(tcptw->tw_snd_nxt) +
+		       tt_knob(d->tn, TT_KNOB_tw_isn_gap);
+	r->stamp = jiffies;
+	r->armed = true;
+	return 0;
+}
+
+static struct kretprobe tt_tw_state_probe = {
+	.kp.symbol_name = "tcp_timewait_state_process",
+	.entry_handler = tt_tw_state_entry,
+	.handler = tt_tw_state_return,
+	.data_size = sizeof(struct tt_tw_syn),
+	.maxactive = 64,
+};
+
+/* ---- the new incarnation's ISN ---- */
+
+/*
+ * tcp_v{4,6}_send_synack(const struct sock *sk, struct dst_entry *dst,
+ *			  struct flowi *fl, struct request_sock *req, ...)
+ */
+static int tt_tw_synack_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct request_sock *req =
+		(struct request_sock *)regs_get_kernel_argument(regs, 3);
+	struct tt_tw_reopen *r = this_cpu_ptr(&tt_tw_reopen);
+	struct tt_conn_id id;
+	struct tt_net *tn;
+	u32 isn;
+
+	if (!r->armed)
+		return 0;
+	tt_conn_id_get(&req->__req_common, &id);
+	/* A note that no SYN-ACK followed (no listener) must not linger. */
+	if (time_after(jiffies, r->stamp + 1) || memcmp(&id, &r->id, sizeof(id))) {
+		r->armed = false;
+		return 0;
+	}
+	r->armed = false;
+
+	isn = tcp_rsk(req)->snt_isn;
+	if ((s32)(isn - r->isn_floor) >= 0)
+		return 0;
+	isn = r->isn_floor ? r->isn_floor : 1;	/* 0 means "no ISN yet" */
+	tcp_rsk(req)->snt_isn = isn;
+	tn = tt_net(read_pnet(&req->__req_common.skc_net));
+	if (tt_net_live(tn))
+		tt_count(tn, TT_STAT_tw_isn_raised);
+	return 0;
+}
+
+/* ---- TIME-WAIT length ---- */
+
+/* __inet_twsk_schedule(struct inet_timewait_sock *tw, int timeo, bool rearm) */
+static int tt_tw_schedule_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	struct inet_timewait_sock *tw =
+		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
+	struct tt_net *tn;
+	int ms;
+
+	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT || !tt_tw_is_tcp(tw))
+		return 0;
+	tn = tt_net_enabled(twsk_net(tw));
+	if (!tn)
+		return 0;
+	ms = tt_knob(tn, TT_KNOB_time_wait_ms);
+	if (ms == jiffies_to_msecs(TCP_TIMEWAIT_LEN))
+		return 0;
+	tt_regs_set_arg(regs, 1, msecs_to_jiffies(ms));
+	if (!rearm)
+		tt_count(tn, TT_STAT_tw_length_set);
+	return 0;
+}
+
+static struct kprobe tt_tw_probes_storage[] = {
+	{ .symbol_name = "tcp_v4_send_synack",
+	  .pre_handler = tt_tw_synack_entry },
+	{ .symbol_name = "tcp_v6_send_synack",
+	  .pre_handler = tt_tw_synack_entry },
+	{ .symbol_name = "__inet_twsk_schedule",
+	  .pre_handler = tt_tw_schedule_entry },
+};
+
+static struct kprobe *tt_tw_probes[ARRAY_SIZE(tt_tw_probes_storage)];
+
+int tt_time_wait_init(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(tt_tw_probes); i++)
+		tt_tw_probes[i] = &tt_tw_probes_storage[i];
+	err = tt_register_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	if (err)
+		return err;
+	err = tt_register_kretprobe(&tt_tw_state_probe);
+	if (err)
+		tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	return err;
+}
+
+void tt_time_wait_exit(void)
+{
+	unregister_kretprobe(&tt_tw_state_probe);
+	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+}
