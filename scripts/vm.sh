@@ -47,6 +47,15 @@ if [ ! -x "$poweroff" ] || [ "$TOP/scripts/guest/tt-poweroff.c" -nt "$poweroff" 
 fi
 cp "$poweroff" "$root/bin/"
 
+# The demonstration of `make run`, built on the selftests' helpers.
+demo=$BUILD/guest/tt-demo
+demo_src=("$TOP/scripts/guest/tt-demo.c" "$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
+if [ ! -x "$demo" ] || [ -n "$(find "${demo_src[@]}" "$TOP"/selftests/*.h -newer "$demo")" ]; then
+	gcc -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$TOP/selftests" \
+		-o "$demo" "${demo_src[@]}"
+fi
+cp "$demo" "$root/bin/"
+
 cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
 # The kernel's own modules the tests need, decompressed: busybox insmod
 # would hand a compressed image to init_module().

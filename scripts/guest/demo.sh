@@ -44,6 +44,16 @@ if echo 7 >/proc/sys/net/ipv4/tcp_teardown/enabled 2>/dev/null; then
 fi
 echo "  'echo 7 > enabled' refused; enabled = $(cat /proc/sys/net/ipv4/tcp_teardown/enabled)"
 
+echo
+echo "== the policies, each in a fresh namespace"
+tt-demo
+echo
+echo "== counters, summed over all namespaces (/sys/kernel/tcp_teardown/stats)"
+for f in /sys/kernel/tcp_teardown/stats/*; do
+	v=$(cat "$f")
+	[ "$v" = 0 ] || printf '    %-28s %s\n' "${f##*/}" "$v"
+done
+
 rmmod tcp_teardown
 echo
 echo "== unloaded cleanly"
