@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.ipv4.tcp_teardown.half_duplex_close: what happens to data nobody
+ * will read, for IPv4 (127.0.0.1) and IPv6 (::1).
+ *
+ *   0  graceful: close() with unread data sends a FIN; data reaching the
+ *      orphan in FIN_WAIT_1/2 is ACKed and dropped
+ *   1  stock: RST at close with unread data and for data after close
+ *   2  strict: as 1, and data after shutdown(SHUT_RD) resets
+ *
+ * Every test loads the module afresh and runs in a network namespace of
+ * its own, so that the capture on lo, the module's counters
+ * (/proc/net/tcp_teardown) and the kernel's MIB (/proc/net/netstat) see
+ * only this test's connections.  What is asserted is what the
+ * application and the wire see -- errno, EOF, bytes delivered, RSTs and
+ * FINs captured -- and exact counter deltas.  Timeouts only guard
+ * against hangs.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "tt_harness.h"
+#include "tt_net.h"
+#include "tt_util.h"
+
+#define KNOB		"half_duplex_close"
+#define FIN_TIMEOUT	"/proc/sys/net/ipv4/tcp_fin_timeout"
+#define IO_MS		10000	/* guard on any blocking socket call */
+
+enum { GRACEFUL = 0, STOCK_RST = 1, STRICT = 2 };
+
+/* Snapshot of the module's counters and the MIB counters we check. */
+struct snap {
+	struct tt_counters tt;
+	long long abort_on_close, abort_on_data;
+};
+
+static void snap_take(struct __test_metadata *_metadata, struct snap *s)
+{
+	int ret;
+
+	ret = tt_counters_read_netns(&s->tt);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", TT_PROC_NET, strerror(-ret));
+	ret = tt_mib_read("TcpExt", "TCPAbortOnClose", &s->abort_on_close);
+	ASSERT_EQ(0, ret) TH_LOG("TCPAbortOnClose: %s", strerror(-ret));
+	ret = tt_mib_read("TcpExt", "TCPAbortOnData", &s->abort_on_data);
+	ASSERT_EQ(0, ret) TH_LOG("TCPAbortOnData: %s", strerror(-ret));
+}
+
+/* @name's change from @a to @b: a module counter or one of the MIBs. */
+static long long delta(struct __test_metadata *_metadata,
+		       const struct snap *a, const struct snap *b,
+		       const char *name)
+{
+	long long va, vb;
+
+	if (!strcmp(name, "TCPAbortOnClose"))
+		return b->abort_on_close - a->abort_on_close;
+	if (!strcmp(name, "TCPAbortOnData"))
+		return b->abort_on_data - a->abort_on_data;
+	ASSERT_EQ(0, tt_counters_get(&a->tt, name, &va)) TH_LOG("%s", name);
+	ASSERT_EQ(0, tt_counters_get(&b->tt, name, &vb)) TH_LOG("%s", name);
+	return vb - va;
+}
+
+static void assert_delta(struct __test_metadata *_metadata,
+			 const struct snap *a, const struct snap *b,
+			 const char *name, long long want)
+{
+	ASSERT_EQ(want, delta(_metadata, a, b, name))
+		TH_LOG("change of %s", name);
+}
+
+static void assert_delta_ge(struct __test_metadata *_metadata,
+			    const struct snap *a, const struct snap *b,
+			    const char *name, long long min)
+{
+	ASSERT_LE(min, delta(_metadata, a, b, name))
+		TH_LOG("change of %s", name);
+}
+
+static void set_mode(struct __test_metadata *_metadata, int mode)
+{
+	long long val = -1;
+	int ret;
+
+	ret = tt_knob_write_int(TT_SYSCTL_DIR, KNOB, mode);
+	ASSERT_EQ(0, ret) TH_LOG("setting %s=%d: %s", KNOB, mode,
+				 strerror(-ret));
+	ASSERT_EQ(0, tt_knob_read(TT_SYSCTL_DIR, KNOB, &val));
+	ASSERT_EQ(mode, val);
+}
+
+/* net.ipv4.tcp_fin_timeout of the current netns */
+static void set_fin_timeout(struct __test_metadata *_metadata, int secs)
+{
+	char buf[16];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%d\n", secs);
+	ret = tt_write_str(FIN_TIMEOUT, buf);
+	ASSERT_EQ(0, ret) TH_LOG("tcp_fin_timeout=%d: %s", secs,
+				 strerror(-ret));
+}
+
+static int cap_count(struct __test_metadata *_metadata, struct tt_cap *cap,
+		     unsigned int flags, unsigned short sport,
+		     unsigned short dport)
+{
+	int n = tt_cap_count(cap, flags, sport, dport);
+
+	ASSERT_LE(0, n) TH_LOG("capture: %s", strerror(-n));
+	return n;
+}
+
+/*
+ * A capture that reports no RST proves nothing unless it saw the rest:
+ * nothing dropped, and the handshake's SYN from @cport to @sport.
+ */
+static void assert_cap_sane(struct __test_metadata *_metadata,
+			    struct tt_cap *cap, unsigned short cport,
+			    unsigned short sport)
+{
+	ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_SYN, cport, sport))
+		TH_LOG("capture missed the SYN %u -> %u", cport, sport);
+	ASSERT_EQ(0ULL, cap->drops) TH_LOG("capture dropped frames");
+}
+
+static bool is_reset_errno(int err)
+{
+	return err == ECONNRESET || err == EPIPE;
+}
+
+/* Where a closed server's socket is: /proc/net/tcp{,6} by its ports. */
+static void assert_server_sock(struct __test_metadata *_metadata, int family,
+			       unsigned short sport, unsigned short cport,
+			       int state, int timer)
+{
+	struct tt_proc_sock ps;
+	int ret;
+
+	ret = tt_proc_tcp_find(family, sport, cport, &ps);
+	ASSERT_EQ(0, ret) TH_LOG("server socket %u -> %u: %s", sport, cport,
+				 strerror(-ret));
+	ASSERT_EQ(state, ps.state) TH_LOG("server socket state");
+	ASSERT_EQ(timer, ps.timer) TH_LOG("server socket timer");
+	ASSERT_EQ(0UL, ps.inode) TH_LOG("server socket is not an orphan");
+}
+
+/*
+ * Shut the client's sending side after the server's FIN and wait until
+ * its FIN is acknowledged (LAST_ACK -> CLOSE): the whole teardown has
+ * happened on the wire once this returns.
+ */
+static void client_finish(struct __test_metadata *_metadata, int cfd)
+{
+	ASSERT_EQ(0, shutdown(cfd, SHUT_WR));
+	ASSERT_EQ(0, tt_tcp_wait_state(cfd, TCP_CLOSE, IO_MS))
+		TH_LOG("client FIN not acknowledged, state %d",
+		       tt_tcp_state(cfd));
+}
+
+FIXTURE(hd) {
+	int init_netns;
+	int ns;
+	struct tt_cap cap;
+};
+
+FIXTURE_VARIANT(hd) {
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(hd, ipv4) {
+	.family = AF_INET,
+};
+
+FIXTURE_VARIANT_ADD(hd, ipv6) {
+	.family = AF_INET6,
+};
+
+FIXTURE_SETUP(hd)
+{
+	int ret;
+
+	self->cap.fd = -1;
+	self->ns = -1;
+	/* every send uses MSG_NOSIGNAL; this is a second line */
+	signal(SIGPIPE, SIG_IGN);
+	self->init_netns = tt_netns_current();
+	ASSERT_LE(0, self->init_netns);
+	if (tt_module_loaded()) {
+		TH_LOG("unloading a stale %s first", TT_MODNAME);
+		ret = tt_module_unload();
+		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	}
+	ret = tt_module_load("", false);
+	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", tt_module_path(),
+				 strerror(-ret));
+
+	/* clean lo, counters and MIB; the capture sees everything after */
+	self->ns = tt_netns_new();
+	ASSERT_LE(0, self->ns) TH_LOG("new netns: %s", strerror(-self->ns));
+	ret = tt_cap_open(&self->cap, true);
+	ASSERT_EQ(0, ret) TH_LOG("capture on lo: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(hd)
+{
+	int ret;
+
+	tt_cap_close(&self->cap);
+	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
+	if (self->ns >= 0)
+		close(self->ns);
+	close(self->init_netns);
+	if (tt_module_loaded()) {
+		ret = tt_module_unload();
+		if (ret)
+			TH_LOG("unload: %s", strerror(-ret));
+		EXPECT_EQ(0, ret);
+	}
+}
+
+/* ---- 1, 2: close() with unread data ---- */
+
+#define UNREAD_BYTES	4096
+
+struct unread_conn {
+	int lfd, cfd, afd;
+	unsigned short port, cport;
+};
+
+/* A pair whose server side holds UNREAD_BYTES it has not read. */
+static void unread_setup(struct __test_metadata *_metadata, int family,
+			 struct unread_conn *u)
+{
+	struct tt_io io;
+	int ret;
+
+	u->lfd = tt_net_listen(family, 1, &u->port);
+	ASSERT_LE(0, u->lfd) TH_LOG("listen: %s", strerror(-u->lfd));
+	ret = tt_net_pair(u->lfd, family, u->port, &u->cfd, &u->afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	u->cport = tt_sock_port(u->cfd, false);
+	ASSERT_EQ(0, tt_set_io_timeout(u->cfd, IO_MS));
+
+	ASSERT_EQ(0, tt_send_bytes(u->cfd, UNREAD_BYTES, &io))
+		TH_LOG("send: %s", strerror(io.err));
+	ret = tt_wait_inq(u->afd, UNREAD_BYTES, IO_MS);
+	ASSERT_EQ(0, ret) TH_LOG("server never had the data queued: %s",
+				 strerror(-ret));
+}
+
+/* The client's view after the server closed: EOF or ECONNRESET. */
+static void client_read_end(struct __test_metadata *_metadata, int cfd,
+			    bool reset)
+{
+	char c;
+	ssize_t n;
+
+	n = recv(cfd, &c, 1, 0);
+	if (reset) {
+		ASSERT_EQ(-1, n) TH_LOG("client recv: want ECONNRESET");
+		ASSERT_EQ(ECONNRESET, errno) TH_LOG("client recv: %s",
+						    strerror(errno));
+	} else {
+		ASSERT_EQ(0, n) TH_LOG("client recv: want EOF, got %zd (%s)",
+				       n, n < 0 ? strerror(errno) : "data");
+	}
+}
+
+/* The close was answered by a RST (stock) */
+static void assert_close_rst(struct __test_metadata *_metadata,
+			     struct tt_cap *cap, const struct unread_conn *u,
+			     const struct snap *s0, const struct snap *s1)
+{
+	ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, u->port, u->cport))
+		TH_LOG("no RST from the server");
+	ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_FIN, u->port, 0))
+		TH_LOG("the server sent a FIN");
+	assert_delta(_metadata, s0, s1, "TCPAbortOnClose", 1);
+	assert_delta(_metadata, s0, s1, "hd_close_rst", 1);
+	assert_delta(_metadata, s0, s1, "hd_close_fin", 0);
+	assert_delta(_metadata, s0, s1, "hd_close_discarded_bytes",
+		     UNREAD_BYTES);
+	assert_delta(_metadata, s0, s1, "hd_after_close_rst", 0);
+	assert_delta(_metadata, s0, s1, "hd_after_close_acked_segs", 0);
+	assert_delta(_metadata, s0, s1, "hd_shut_rd_rst", 0);
+}
+
+static void close_unread(struct __test_metadata *_metadata,
+			 struct tt_cap *cap, int family, int mode)
+{
+	struct unread_conn u;
+	struct snap s0, s1;
+
+	set_mode(_metadata, mode);
+	unread_setup(_metadata, family, &u);
+	snap_take(_metadata, &s0);
+	ASSERT_EQ(0, close(u.afd));
+	client_read_end(_metadata, u.cfd, mode != GRACEFUL);
+
+	if (mode != GRACEFUL) {
+		snap_take(_metadata, &s1);
+		assert_close_rst(_metadata, cap, &u, &s0, &s1);
+		ASSERT_EQ(TCP_CLOSE, tt_tcp_state(u.cfd));
+	} else {
+		/* the whole teardown, then not one RST in it */
+		client_finish(_metadata, u.cfd);
+		snap_take(_metadata, &s1);
+		assert_cap_sane(_metadata, cap, u.cport, u.port);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_FIN,
+				       u.port, u.cport))
+			TH_LOG("no FIN from the server");
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0))
+			TH_LOG("a RST in graceful mode");
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnClose", 0);
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnData", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_close_fin", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_close_discarded_bytes",
+			     UNREAD_BYTES);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_segs",
+			     0);
+		/* the server ended in TIME_WAIT, as after any clean close */
+		assert_server_sock(_metadata, family, u.port, u.cport,
+				   TCP_TIME_WAIT, 3);
+	}
+	close(u.cfd);
+	close(u.lfd);
+}
+
+TEST_F_TIMEOUT(hd, close_unread_mode0, 60)
+{
+	close_unread(_metadata, &self->cap, variant->family, GRACEFUL);
+}
+
+TEST_F_TIMEOUT(hd, close_unread_mode1, 60)
+{
+	close_unread(_metadata, &self->cap, variant->family, STOCK_RST);
+}
+
+TEST_F_TIMEOUT(hd, close_unread_mode2, 60)
+{
+	close_unread(_metadata, &self->cap, variant->family, STRICT);
+}
+
+/* SO_LINGER {1, 0} asks for an abort: mode 0 still resets. */
+TEST_F_TIMEOUT(hd, close_unread_linger0_mode0, 60)
+{
+	struct unread_conn u;
+	struct snap s0, s1;
+
+	set_mode(_metadata, GRACEFUL);
+	unread_setup(_metadata, variant->family, &u);
+	ASSERT_EQ(0, tt_tcp_set_linger0(u.afd));
+	snap_take(_metadata, &s0);
+	ASSERT_EQ(0, close(u.afd));
+	client_read_end(_metadata, u.cfd, true);
+	snap_take(_metadata, &s1);
+	assert_close_rst(_metadata, &self->cap, &u, &s0, &s1);
+	close(u.cfd);
+	close(u.lfd);
+}
+
+/* ---- 3: lingering close, the HTTP case ---- */
+
+#define HEAD_BYTES	1024
+#define BODY1_BYTES	(64 * 1024)		/* sent with the head */
+#define BODY2_BYTES	(448 * 1024)		/* sent after the close */
+#define RESP_BYTES	(1024 * 1024)
+
+/*
+ * A client sends a request head and part of a large body; the server
+ * reads only the head, answers 1 MB at once (an early 413, say) and
+ * closes.  The client goes on sending the body, not reading, as HTTP
+ * clients do, then reads the answer.  One process plays both sides: the
+ * server's part is over once close() returns, the kernel does the rest.
+ */
+static void lingering_close(struct __test_metadata *_metadata, int family,
+			    struct tt_cap *cap, int mode)
+{
+	unsigned short port, cport;
+	struct tt_io wio, rio, io;
+	struct snap s0, s1;
+	int lfd, cfd, afd, ret;
+
+	set_mode(_metadata, mode);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	/* inherited: the whole head + first body chunk fits unread */
+	ASSERT_EQ(0, tt_set_rcvbuf_force(lfd, 1 << 20));
+	cfd = tt_net_socket(family);
+	ASSERT_LE(0, cfd);
+	/* small before connect(), so that the window scale follows it */
+	ASSERT_EQ(0, tt_set_rcvbuf(cfd, 64 * 1024));
+	ASSERT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+	ret = tt_net_pair_fd(lfd, family, port, cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_sndbuf_force(afd, 4 << 20));
+	ASSERT_EQ(0, tt_set_io_timeout(afd, IO_MS));
+
+	ASSERT_EQ(0, tt_send_bytes(cfd, HEAD_BYTES + BODY1_BYTES, &io))
+		TH_LOG("client head: %s", strerror(io.err));
+	ret = tt_wait_inq(afd, HEAD_BYTES + BODY1_BYTES, IO_MS);
+	ASSERT_EQ(0, ret) TH_LOG("request not queued: %s", strerror(-ret));
+	ASSERT_EQ(0, tt_recv_bytes(afd, HEAD_BYTES, &io));
+	ASSERT_EQ((size_t)HEAD_BYTES, io.bytes);
+	/* the whole answer goes into the send buffer at once */
+	ASSERT_EQ(0, tt_send_bytes(afd, RESP_BYTES, &io))
+		TH_LOG("server answer: %s after %zu bytes", strerror(io.err),
+		       io.bytes);
+
+	snap_take(_metadata, &s0);
+	ASSERT_EQ(0, close(afd));
+
+	/* the client, unaware, sends the rest of its body, then reads */
+	tt_send_bytes(cfd, BODY2_BYTES, &wio);
+	tt_recv_bytes(cfd, SIZE_MAX, &rio);
+	TH_LOG("%s mode %d: client sent %zu (%s), read %zu (%s)",
+	       tt_family_name(family), mode, wio.bytes,
+	       wio.err ? strerror(wio.err) : "ok", rio.bytes,
+	       rio.err ? strerror(rio.err) : rio.eof ? "EOF" : "?");
+
+	if (mode == GRACEFUL) {
+		ASSERT_EQ(0, wio.err) TH_LOG("client send: %s",
+					     strerror(wio.err));
+		ASSERT_EQ((size_t)BODY2_BYTES, wio.bytes);
+		ASSERT_EQ(0, rio.err) TH_LOG("client recv: %s",
+					     strerror(rio.err));
+		ASSERT_EQ((size_t)RESP_BYTES, rio.bytes)
+			TH_LOG("answer truncated");
+		ASSERT_TRUE(rio.eof);
+		/* everything the client sent was acknowledged... */
+		ret = tt_wait_outq_empty(cfd, IO_MS);
+		ASSERT_EQ(0, ret) TH_LOG("client data never acknowledged: %d",
+					 tt_outq(cfd));
+		client_finish(_metadata, cfd);
+		snap_take(_metadata, &s1);
+		/* ...and every byte the server did not read is counted once */
+		assert_delta(_metadata, &s0, &s1, "hd_close_discarded_bytes",
+			     BODY1_BYTES);
+		ASSERT_EQ(BODY1_BYTES + BODY2_BYTES,
+			  delta(_metadata, &s0, &s1,
+				"hd_close_discarded_bytes") +
+			  delta(_metadata, &s0, &s1,
+				"hd_after_close_acked_bytes"))
+			TH_LOG("unread bytes discarded + acked after close");
+		assert_delta_ge(_metadata, &s0, &s1,
+				"hd_after_close_acked_segs", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_close_fin", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnClose", 0);
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnData", 0);
+		assert_cap_sane(_metadata, cap, cport, port);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_FIN, port, cport))
+			TH_LOG("no FIN from the server");
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0))
+			TH_LOG("a RST in graceful mode");
+	} else {
+		ASSERT_TRUE(is_reset_errno(wio.err) || is_reset_errno(rio.err))
+			TH_LOG("client saw no reset: send %s, recv %s",
+			       strerror(wio.err), strerror(rio.err));
+		ASSERT_GT((size_t)RESP_BYTES, rio.bytes)
+			TH_LOG("answer survived");
+		snap_take(_metadata, &s1);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport))
+			TH_LOG("no RST from the server");
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnClose", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_close_rst", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_close_fin", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_close_discarded_bytes",
+			     BODY1_BYTES);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes",
+			     0);
+	}
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, lingering_close_mode0, 120)
+{
+	lingering_close(_metadata, variant->family, &self->cap, GRACEFUL);
+}
+
+TEST_F_TIMEOUT(hd, lingering_close_mode1, 120)
+{
+	lingering_close(_metadata, variant->family, &self->cap, STOCK_RST);
+}
+
+/* ---- 4: data after close, the server in FIN_WAIT_2 ---- */
+
+#define LATE_BYTES	(256 * 1024)
+
+/*
+ * Orphan the server side of a connection in FIN_WAIT_2, nothing pending.
+ * The FIN goes out with shutdown(SHUT_WR) and close() comes once it is
+ * acknowledged: then __tcp_close() itself decides what the orphan is, by
+ * tcp_fin_timeout alone.  A plain close() races with the client's
+ * (delayed) ACK: arriving between __tcp_close() and release_sock(), it is
+ * processed from the backlog with the socket owned, which leaves a full
+ * socket even for fin_timeout <= 60 s.
+ */
+static void server_close_fin_wait2(struct __test_metadata *_metadata,
+				   int afd)
+{
+	int ret;
+
+	ASSERT_EQ(0, shutdown(afd, SHUT_WR));
+	ret = tt_tcp_wait_state(afd, TCP_FIN_WAIT2, IO_MS);
+	ASSERT_EQ(0, ret) TH_LOG("server FIN not acknowledged: state %d",
+				 tt_tcp_state(afd));
+	ASSERT_EQ(0, close(afd));
+}
+
+/*
+ * The server closes with nothing pending (a FIN); the client reads the
+ * EOF, stays in CLOSE_WAIT and sends LATE_BYTES.  With tcp_fin_timeout
+ * up to 60 s the orphan in FIN_WAIT_2 is a timewait mini-socket
+ * (/proc/net/tcp timer 3); above 60 s it stays a full socket for
+ * fin_timeout - 60 s (keepalive timer, 2).
+ */
+static void fin_wait2_data(struct __test_metadata *_metadata, int family,
+			   struct tt_cap *cap, int mode, int fin_timeout)
+{
+	bool minisock = fin_timeout <= 60;
+	unsigned short port, cport;
+	struct snap s0, s1;
+	struct tt_io io;
+	int lfd, cfd, afd, ret, rev;
+	char c;
+
+	set_mode(_metadata, mode);
+	set_fin_timeout(_metadata, fin_timeout);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ret = tt_net_pair(lfd, family, port, &cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+
+	snap_take(_metadata, &s0);
+	server_close_fin_wait2(_metadata, afd);
+	ASSERT_EQ(0, recv(cfd, &c, 1, 0)) TH_LOG("client: want EOF");
+	ASSERT_EQ(TCP_CLOSE_WAIT, tt_tcp_state(cfd));
+	assert_server_sock(_metadata, family, port, cport, TCP_FIN_WAIT2,
+			   minisock ? 3 : 2);
+
+	tt_send_bytes(cfd, LATE_BYTES, &io);
+
+	if (mode == GRACEFUL) {
+		ASSERT_EQ(0, io.err) TH_LOG("client send: %s",
+					    strerror(io.err));
+		ASSERT_EQ((size_t)LATE_BYTES, io.bytes);
+		ret = tt_wait_outq_empty(cfd, IO_MS);
+		ASSERT_EQ(0, ret) TH_LOG("late data never acknowledged: %d",
+					 tt_outq(cfd));
+		snap_take(_metadata, &s1);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes",
+			     LATE_BYTES);
+		assert_delta_ge(_metadata, &s0, &s1,
+				"hd_after_close_acked_segs", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_close_fin", 0);
+		assert_delta(_metadata, &s0, &s1, "hd_close_rst", 0);
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnData", 0);
+		assert_delta(_metadata, &s0, &s1, "TCPAbortOnClose", 0);
+		/* the client's FIN completes the teardown, still no RST */
+		client_finish(_metadata, cfd);
+		assert_server_sock(_metadata, family, port, cport,
+				   TCP_TIME_WAIT, 3);
+		assert_cap_sane(_metadata, cap, cport, port);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_FIN, cport, port))
+			TH_LOG("client FIN");
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0))
+			TH_LOG("a RST in graceful mode");
+	} else {
+		/* the RST lands soon after the first late segment */
+		rev = tt_wait_poll(cfd, 0, IO_MS);
+		ASSERT_LT(0, rev) TH_LOG("client never reset: %s",
+					 strerror(-rev));
+		ASSERT_EQ(-1, send(cfd, "x", 1, MSG_NOSIGNAL));
+		ASSERT_TRUE(is_reset_errno(errno)) TH_LOG("send after RST: %s",
+							  strerror(errno));
+		TH_LOG("%s fin_timeout %d: %zu late bytes sent (%s) before RST",
+		       tt_family_name(family), fin_timeout, io.bytes,
+		       io.err ? strerror(io.err) : "no error");
+		snap_take(_metadata, &s1);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport))
+			TH_LOG("no RST from the server");
+		assert_delta_ge(_metadata, &s0, &s1, "hd_after_close_rst", 1);
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes",
+			     0);
+		/* counted by the full socket only, not the mini-socket */
+		assert_delta_ge(_metadata, &s0, &s1, "TCPAbortOnData",
+				minisock ? 0 : 1);
+		TH_LOG("TCPAbortOnData %+lld",
+		       delta(_metadata, &s0, &s1, "TCPAbortOnData"));
+	}
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode0, 60)
+{
+	fin_wait2_data(_metadata, variant->family, &self->cap, GRACEFUL, 60);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode1, 60)
+{
+	fin_wait2_data(_metadata, variant->family, &self->cap, STOCK_RST, 60);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode0, 60)
+{
+	fin_wait2_data(_metadata, variant->family, &self->cap, GRACEFUL, 90);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode1, 60)
+{
+	fin_wait2_data(_metadata, variant->family, &self->cap, STOCK_RST, 90);
+}
+
+/* ---- 5: data after shutdown(SHUT_RD) ---- */
+
+/* Until module counter @name of this netns reaches @min. */
+static void wait_counter(struct __test_metadata *_metadata, const char *name,
+			 long long min)
+{
+	long long val = -1;
+	int waited;
+
+	for (waited = 0; waited < IO_MS; waited += 5) {
+		ASSERT_EQ(0, tt_counter_read(name, &val));
+		if (val >= min)
+			return;
+		tt_msleep(5);
+	}
+	ASSERT_LE(min, val) TH_LOG("%s", name);
+}
+
+#define SHUT_RD_BYTES	1024
+
+static void shut_rd_data(struct __test_metadata *_metadata, int family,
+			 struct tt_cap *cap, int mode)
+{
+	unsigned short port, cport;
+	struct snap s0, s1;
+	struct tt_io io;
+	int lfd, cfd, afd, ret, rev;
+	char buf[2 * SHUT_RD_BYTES];
+	ssize_t n;
+
+	set_mode(_metadata, mode);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ret = tt_net_pair(lfd, family, port, &cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+	ASSERT_EQ(0, tt_set_io_timeout(afd, IO_MS));
+
+	ASSERT_EQ(0, shutdown(afd, SHUT_RD));
+	snap_take(_metadata, &s0);
+	ASSERT_EQ(0, tt_send_bytes(cfd, SHUT_RD_BYTES, &io));
+
+	if (mode == STRICT) {
+		/* POLLIN is set since SHUT_RD: wait for the error */
+		rev = tt_wait_poll(afd, 0, IO_MS);
+		ASSERT_LT(0, rev) TH_LOG("server never reset: %s",
+					 strerror(-rev));
+		ASSERT_TRUE(rev & POLLERR) TH_LOG("revents 0x%x", rev);
+		n = recv(afd, buf, sizeof(buf), 0);
+		ASSERT_EQ(-1, n) TH_LOG("server read %zd bytes", n);
+		ASSERT_EQ(ECONNRESET, errno) TH_LOG("server recv: %s",
+						    strerror(errno));
+		n = recv(cfd, buf, sizeof(buf), 0);
+		ASSERT_EQ(-1, n) TH_LOG("client recv: %zd", n);
+		ASSERT_EQ(ECONNRESET, errno) TH_LOG("client recv: %s",
+						    strerror(errno));
+		/* counted by the module's worker just after the abort */
+		wait_counter(_metadata, "hd_shut_rd_rst", 1);
+		snap_take(_metadata, &s1);
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport))
+			TH_LOG("no RST from the server");
+		assert_delta(_metadata, &s0, &s1, "hd_shut_rd_rst", 1);
+	} else {
+		/* stock: ACKed and queued */
+		ret = tt_wait_outq_empty(cfd, IO_MS);
+		ASSERT_EQ(0, ret) TH_LOG("data never acknowledged: %d",
+					 tt_outq(cfd));
+		ASSERT_EQ(SHUT_RD_BYTES, tt_inq(afd));
+		n = recv(afd, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_EQ(SHUT_RD_BYTES, n) TH_LOG("server recv: %s",
+						   n < 0 ? strerror(errno) :
+						   "short");
+		/* and then, nothing queued, the shut side reads EOF */
+		ASSERT_EQ(0, recv(afd, buf, sizeof(buf), MSG_DONTWAIT));
+		ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(afd));
+		ASSERT_EQ(0, tt_tcp_send_recv(afd, cfd, "still open"));
+		snap_take(_metadata, &s1);
+		assert_cap_sane(_metadata, cap, cport, port);
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0))
+			TH_LOG("a RST after SHUT_RD in mode %d", mode);
+		assert_delta(_metadata, &s0, &s1, "hd_shut_rd_rst", 0);
+	}
+	assert_delta(_metadata, &s0, &s1, "hd_close_rst", 0);
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_rst", 0);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_data_mode2, 60)
+{
+	shut_rd_data(_metadata, variant->family, &self->cap, STRICT);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_data_mode1, 60)
+{
+	shut_rd_data(_metadata, variant->family, &self->cap, STOCK_RST);
+}
+
+/* ---- 6: each namespace its own mode and counters ---- */
+
+TEST_F_TIMEOUT(hd, netns_independence, 60)
+{
+	struct unread_conn ua, ub;
+	struct snap a0, a1, b0, b1;
+	struct tt_cap cap_b;
+	int ns_b;
+
+	/* A (the fixture's netns) graceful, B stock */
+	set_mode(_metadata, GRACEFUL);
+	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+	ns_b = tt_netns_new();
+	ASSERT_LE(0, ns_b);
+	ASSERT_EQ(0, tt_cap_open(&cap_b, true));
+	set_mode(_metadata, STOCK_RST);
+
+	/* both connections first, then both closes: the events interleave */
+	unread_setup(_metadata, variant->family, &ub);
+	snap_take(_metadata, &b0);
+	ASSERT_EQ(0, tt_netns_enter(self->ns));
+	unread_setup(_metadata, variant->family, &ua);
+	snap_take(_metadata, &a0);
+	ASSERT_EQ(0, close(ua.afd));
+	ASSERT_EQ(0, close(ub.afd));	/* a socket stays in its netns */
+	client_read_end(_metadata, ua.cfd, false);
+	client_read_end(_metadata, ub.cfd, true);
+	client_finish(_metadata, ua.cfd);
+
+	snap_take(_metadata, &a1);
+	assert_delta(_metadata, &a0, &a1, "hd_close_fin", 1);
+	assert_delta(_metadata, &a0, &a1, "hd_close_rst", 0);
+	assert_delta(_metadata, &a0, &a1, "hd_close_discarded_bytes",
+		     UNREAD_BYTES);
+	assert_delta(_metadata, &a0, &a1, "TCPAbortOnClose", 0);
+	assert_cap_sane(_metadata, &self->cap, ua.cport, ua.port);
+	ASSERT_EQ(0, cap_count(_metadata, &self->cap, TT_TH_RST, 0, 0))
+		TH_LOG("RST in the graceful netns");
+	ASSERT_LE(1, cap_count(_metadata, &self->cap, TT_TH_FIN, ua.port,
+			       ua.cport));
+
+	ASSERT_EQ(0, tt_netns_enter(ns_b));
+	snap_take(_metadata, &b1);
+	assert_delta(_metadata, &b0, &b1, "hd_close_rst", 1);
+	assert_delta(_metadata, &b0, &b1, "hd_close_fin", 0);
+	assert_delta(_metadata, &b0, &b1, "hd_close_discarded_bytes",
+		     UNREAD_BYTES);
+	assert_delta(_metadata, &b0, &b1, "TCPAbortOnClose", 1);
+	ASSERT_LE(1, cap_count(_metadata, &cap_b, TT_TH_RST, ub.port,
+			       ub.cport));
+	ASSERT_EQ(0, cap_count(_metadata, &cap_b, TT_TH_FIN, ub.port, 0));
+	/* neither capture saw the other's traffic (ports are per netns) */
+	if (ua.port != ub.port) {
+		ASSERT_EQ(0, cap_count(_metadata, &cap_b, 0, ua.port, 0));
+		ASSERT_EQ(0, cap_count(_metadata, &self->cap, 0, ub.port, 0));
+	}
+
+	tt_cap_close(&cap_b);
+	close(ub.cfd);
+	close(ub.lfd);
+	close(ua.cfd);
+	close(ua.lfd);
+	close(ns_b);
+}
+
+/* ---- 7: unloading while orphans in FIN_WAIT receive data ---- */
+
+#define UNLOAD_FW1	2	/* FIN_WAIT_1: answer stuck in send buffer */
+#define UNLOAD_FW2_MINI	2	/* FIN_WAIT_2 timewait mini-socket */
+#define UNLOAD_FW2_FULL	2	/* FIN_WAIT_2 full socket */
+#define UNLOAD_CONNS	(UNLOAD_FW1 + UNLOAD_FW2_MINI + UNLOAD_FW2_FULL)
+
+struct sender {
+	int nr;
+	int fd[UNLOAD_CONNS];
+	long long sent[UNLOAD_CONNS];
+	int err[UNLOAD_CONNS];		/* what ended the connection */
+	int stop;			/* set by the parent */
+};
+
+/* Trickle data into every client until each one gets an error. */
+static int sender_child(void *arg)
+{
+	struct sender *s = arg;
+	char buf[512];
+	bool running;
+	ssize_t n;
+	int i;
+
+	memset(buf, 'y', sizeof(buf));
+	do {
+		running = false;
+		for (i = 0; i < s->nr; i++) {
+			if (s->err[i])
+				continue;
+			running = true;
+			n = send(s->fd[i], buf, sizeof(buf),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				__atomic_add_fetch(&s->sent[i], n,
+						   __ATOMIC_RELAXED);
+			else if (n < 0 && errno != EAGAIN && errno != EINTR)
+				__atomic_store_n(&s->err[i], errno,
+						 __ATOMIC_RELAXED);
+		}
+		tt_msleep(1);
+	} while (running && !__atomic_load_n(&s->stop, __ATOMIC_RELAXED));
+	return 0;
+}
+
+TEST_F_TIMEOUT(hd, unload_mid_teardown, 120)
+{
+	unsigned short port, cport[UNLOAD_CONNS];
+	int lfd, afd, ret, i, waited, state;
+	struct tt_proc_sock ps;
+	long long acked = 0;
+	struct sender *s;
+	struct tt_io io;
+	pid_t child;
+	char c;
+
+	s = tt_shared_alloc(sizeof(*s));
+	ASSERT_NE(NULL, s);
+	set_mode(_metadata, GRACEFUL);
+	lfd = tt_net_listen(variant->family, UNLOAD_CONNS, &port);
+	ASSERT_LE(0, lfd);
+
+	for (i = 0; i < UNLOAD_CONNS; i++) {
+		bool fw1 = i < UNLOAD_FW1;
+
+		set_fin_timeout(_metadata,
+				i < UNLOAD_FW1 + UNLOAD_FW2_MINI ? 60 : 90);
+		s->fd[i] = tt_net_socket(variant->family);
+		ASSERT_LE(0, s->fd[i]);
+		if (fw1) {	/* a client that will not take the answer */
+			ASSERT_EQ(0, tt_set_rcvbuf(s->fd[i], 16 * 1024));
+		}
+		ASSERT_EQ(0, tt_net_pair_fd(lfd, variant->family, port,
+					    s->fd[i], &afd));
+		cport[i] = tt_sock_port(s->fd[i], false);
+		if (fw1) {
+			/* the FIN waits behind 1 MB the client never reads */
+			ASSERT_EQ(0, tt_set_sndbuf_force(afd, 4 << 20));
+			ASSERT_EQ(0, tt_send_bytes(afd, 1 << 20, &io));
+			ASSERT_EQ(0, close(afd));
+		} else {
+			server_close_fin_wait2(_metadata, afd);
+			ASSERT_EQ(0, tt_set_io_timeout(s->fd[i], IO_MS));
+			ASSERT_EQ(0, recv(s->fd[i], &c, 1, 0));
+		}
+		state = fw1 ? TCP_FIN_WAIT1 : TCP_FIN_WAIT2;
+		ASSERT_EQ(0, tt_proc_tcp_find(variant->family, port, cport[i],
+					      &ps));
+		ASSERT_EQ(state, ps.state) TH_LOG("connection %d", i);
+	}
+	s->nr = UNLOAD_CONNS;
+
+	child = tt_child_start(sender_child, s);
+	ASSERT_LT(0, child);
+	/* traffic flows into every orphan and mode 0 is taking it */
+	for (waited = 0; waited < IO_MS; waited += 10) {
+		for (i = 0; i < s->nr; i++) {
+			if (!__atomic_load_n(&s->sent[i], __ATOMIC_RELAXED))
+				break;
+		}
+		ASSERT_EQ(0, tt_counter_read("hd_after_close_acked_bytes",
+					     &acked));
+		if (i == s->nr && acked > 0)
+			break;
+		tt_msleep(10);
+	}
+	ASSERT_EQ(s->nr, i) TH_LOG("connection %d never sent", i);
+	ASSERT_LT(0, acked);
+	for (i = 0; i < s->nr; i++) {
+		ASSERT_EQ(0, s->err[i])
+			TH_LOG("connection %d: %s before unload", i,
+			       strerror(s->err[i]));
+	}
+	ASSERT_EQ(0, cap_count(_metadata, &self->cap, TT_TH_RST, 0, 0))
+		TH_LOG("a RST before unload");
+
+	ret = tt_module_unload();
+	ASSERT_EQ(0, ret) TH_LOG("unload mid-teardown: %s", strerror(-ret));
+	ASSERT_FALSE(tt_module_loaded());
+
+	/* stock again: the next data each orphan sees resets it */
+	for (waited = 0; waited < 2 * IO_MS; waited += 10) {
+		for (i = 0; i < s->nr; i++) {
+			if (!__atomic_load_n(&s->err[i], __ATOMIC_RELAXED))
+				break;
+		}
+		if (i == s->nr)
+			break;
+		tt_msleep(10);
+	}
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, tt_child_wait(child));
+	for (i = 0; i < s->nr; i++) {
+		ASSERT_TRUE(is_reset_errno(s->err[i]))
+			TH_LOG("connection %d after unload: %s", i,
+			       s->err[i] ? strerror(s->err[i]) : "still open");
+		ASSERT_LE(1, cap_count(_metadata, &self->cap, TT_TH_RST, port,
+				       cport[i]))
+			TH_LOG("connection %d: no RST after unload", i);
+		close(s->fd[i]);
+	}
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN
