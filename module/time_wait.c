@@ -78,6 +78,7 @@ struct tt_tw_syn {
 	struct tt_net *tn;
 	u32 seq;
 	u32 rcv_nxt;
+	bool fin_wait2;			/* a FIN on the FIN_WAIT2 minisock */
 };
 
 /* Who a connection is: compared, never dereferenced. */
@@ -134,14 +135,26 @@ static int tt_tw_state_entry(struct kretprobe_instance *ri, struct pt_regs *regs
 		(const struct tcphdr *)regs_get_kernel_argument(regs, 2);
 	struct tt_tw_syn *d = (struct tt_tw_syn *)ri->data;
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+	u8 substate = READ_ONCE(tw->tw_substate);
 	u32 rcv_nxt;
 	struct tt_net *tn;
 
-	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+	if (substate != TCP_TIME_WAIT &&
+	    !(substate == TCP_FIN_WAIT2 && th->fin))
 		return 1;
 	tn = tt_net_enabled(twsk_net(tw));
 	if (!tn)
 		return 1;
+	d->fin_wait2 = substate == TCP_FIN_WAIT2;
+	if (d->fin_wait2) {
+		/*
+		 * This FIN may move the minisock into TIME-WAIT, which only
+		 * re-arms its timer: the return counts it, as an arm would be.
+		 */
+		d->tw = tw;
+		d->tn = tn;
+		return 0;
+	}
 	rcv_nxt = READ_ONCE(tcp_twsk((struct sock *)tw)->tw_rcv_nxt);
 
 	if (th->rst) {
@@ -174,6 +187,15 @@ static int tt_tw_state_return(struct kretprobe_instance *ri,
 	struct tt_tw_reopen *r;
 	int mode;
 
+	if (d->fin_wait2) {
+		/* TCP_TW_ACK: the caller still holds the tw */
+		if (regs_return_value(regs) == TCP_TW_ACK &&
+		    READ_ONCE(d->tw->tw_substate) == TCP_TIME_WAIT &&
+		    tt_knob(d->tn, TT_KNOB_time_wait_ms) !=
+		    jiffies_to_msecs(TCP_TIMEWAIT_LEN))
+			tt_count(d->tn, TT_STAT_tw_length_set);
+		return 0;
+	}
 	if (regs_return_value(regs) != TCP_TW_SYN) {
 		tt_count(d->tn, TT_STAT_tw_syn_refused_stock);
 		return 0;
@@ -263,6 +285,7 @@ static int tt_tw_schedule_entry(struct kprobe *p, struct pt_regs *regs)
 	if (ms == jiffies_to_msecs(TCP_TIMEWAIT_LEN))
 		return 0;
 	tt_regs_set_arg(regs, 1, msecs_to_jiffies(ms));
+	/* Entering TIME-WAIT from the FIN_WAIT2 minisock is counted above. */
 	if (!rearm)
 		tt_count(tn, TT_STAT_tw_length_set);
 	return 0;

@@ -1,0 +1,1220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TIME-WAIT policy: net.ipv4.tcp_teardown.tw_reopen, tw_isn_gap and
+ * time_wait_ms, for IPv4 (127.0.0.1) and IPv6 (::1).
+ *
+ * The TIME-WAIT path is forced, never left to timing: the server closes
+ * first (so the server's end of the 4-tuple is the one in TIME-WAIT),
+ * the client closes after it, and then either the client connects again
+ * from the same port or a SYN crafted on a raw socket arrives from it.
+ * Every test loads the module afresh and runs in a network namespace of
+ * its own, so that the capture on lo, inet_diag and the module's counters
+ * see only its own connections.
+ *
+ *   reconnect_per_mode     a real client reconnects: modes 2 and 1 reopen
+ *                          at once, mode 0 ACKs every SYN, survives the
+ *                          RST, and the connect succeeds after TIME-WAIT
+ *   injected_syn_*         crafted SYNs (old seq, new seq, old seq with a
+ *                          newer timestamp) against each mode
+ *   isn_after_bulk*        the reopened ISN after a fast old incarnation:
+ *                          module (default gap, 1000000) and stock
+ *   time_wait_length       time_wait_ms in one netns, default next door
+ *   time_wait_rearm        a timer restart keeps time_wait_ms
+ *   unload_with_time_wait  shortened TIME-WAITs outlive the module
+ *
+ * Sequence numbers come from the wire: the old incarnation's handshake
+ * and FINs are captured, so the server's rcv_nxt and snd_nxt when it
+ * entered TIME-WAIT are known exactly and are checked against the ACK the
+ * TIME-WAIT socket answers with.  Times are measured against the moment
+ * before the client's FIN (TIME-WAIT cannot have started earlier), so
+ * "not before" bounds are exact up to one jiffy; "not after" bounds only
+ * guard against hangs and are generous, since the guest is emulated and
+ * shares two cores.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+
+#include "tt_diag.h"
+#include "tt_harness.h"
+#include "tt_net.h"
+#include "tt_util.h"
+
+#define IO_MS		10000	/* guard on any wait */
+#define TICK_MS		20	/* a timer may fire up to one jiffy early */
+#define LEFT_SLACK_MS	30	/* time left: jiffies, /proc's 10 ms steps */
+#define TW_SLACK_MS	3000	/* TIME-WAIT ends this late at the most */
+#define SMALL_BYTES	1000
+#define BULK_BYTES	(64u << 20)
+#define STOCK_TW_MS	60000
+#define STOCK_GAP	65537
+#define RFC1337		"/proc/sys/net/ipv4/tcp_rfc1337"
+
+#define TW_STATE	TT_DIAG_STATE(TCP_TIME_WAIT)
+
+enum { NEVER = 0, SEQ_ONLY = 1, STOCK = 2 };
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/*
+ * Does the kernel hand the TIME-WAIT's ISN (old snd_nxt + 65537) to the
+ * reopened connection?  6.12 does; Debian's 6.1 loses it on the way and
+ * uses its clock-based ISN.
+ */
+static bool stock_keeps_tw_isn(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return false;
+	return maj > 6 || (maj == 6 && min >= 12);
+}
+
+/* ---- module knobs and counters ---- */
+
+static void set_knob(struct __test_metadata *_metadata, const char *knob,
+		     long long val)
+{
+	long long got = -1;
+	int ret;
+
+	ret = tt_knob_write_int(TT_SYSCTL_DIR, knob, val);
+	ASSERT_EQ(0, ret) TH_LOG("%s=%lld: %s", knob, val, strerror(-ret));
+	ASSERT_EQ(0, tt_knob_read(TT_SYSCTL_DIR, knob, &got));
+	ASSERT_EQ(val, got) TH_LOG("%s reads back", knob);
+}
+
+static long long get_knob(struct __test_metadata *_metadata, const char *knob)
+{
+	long long val = -1;
+	int ret;
+
+	ret = tt_knob_read(TT_SYSCTL_DIR, knob, &val);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", knob, strerror(-ret));
+	return val;
+}
+
+enum {
+	C_SEQ, C_TS, C_NEVER, C_REF_TS, C_STOCK, C_RAISED, C_LEN, C_NR
+};
+
+static const char counter_names[C_NR][24] = {
+	[C_SEQ] = "tw_reopen_seq",
+	[C_TS] = "tw_reopen_ts",
+	[C_NEVER] = "tw_syn_refused_never",
+	[C_REF_TS] = "tw_syn_refused_ts",
+	[C_STOCK] = "tw_syn_refused_stock",
+	[C_RAISED] = "tw_isn_raised",
+	[C_LEN] = "tw_length_set",
+};
+
+#define ANY	(-1LL)
+
+struct counts {
+	long long v[C_NR];
+};
+
+static void counts_take(struct __test_metadata *_metadata, struct counts *c)
+{
+	struct tt_counters all;
+	int i, ret;
+
+	ret = tt_counters_read_netns(&all);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", TT_PROC_NET, strerror(-ret));
+	for (i = 0; i < C_NR; i++)
+		ASSERT_EQ(0, tt_counters_get(&all, counter_names[i], &c->v[i]))
+			TH_LOG("counter %s missing", counter_names[i]);
+}
+
+/*
+ * Every TIME-WAIT counter moved by exactly what @want says (ANY: not
+ * checked), so that a decision counted under the wrong name shows.
+ */
+static void assert_counts(struct __test_metadata *_metadata,
+			  const struct counts *a, const struct counts *b,
+			  const long long want[C_NR], const char *ctx)
+{
+	int i;
+
+	for (i = 0; i < C_NR; i++) {
+		if (want[i] == ANY)
+			continue;
+		ASSERT_EQ(want[i], b->v[i] - a->v[i])
+			TH_LOG("%s: change of %s", ctx, counter_names[i]);
+	}
+}
+
+/* ---- capture ---- */
+
+#define F_MASK	(TT_TH_SYN | TT_TH_ACK | TT_TH_RST | TT_TH_FIN)
+
+/*
+ * Index of the first captured segment at or after @from, from @sport to
+ * @dport, whose SYN/ACK/RST/FIN flags are exactly @flags (with @pure:
+ * also without payload); -1 if none yet.
+ */
+static int cap_find(struct __test_metadata *_metadata, struct tt_cap *cap,
+		    unsigned int from, unsigned int flags, bool pure,
+		    unsigned short sport, unsigned short dport)
+{
+	unsigned int i;
+	int ret;
+
+	ret = tt_cap_drain(cap);
+	ASSERT_LE(0, ret) TH_LOG("capture: %s", strerror(-ret));
+	for (i = from; i < cap->nr; i++) {
+		const struct tt_seg *s = &cap->seg[i];
+
+		if ((s->flags & F_MASK) != flags || (pure && s->len))
+			continue;
+		if (s->sport == sport && s->dport == dport)
+			return i;
+	}
+	return -1;
+}
+
+static int cap_wait(struct __test_metadata *_metadata, struct tt_cap *cap,
+		    unsigned int from, unsigned int flags, bool pure,
+		    unsigned short sport, unsigned short dport, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	int i;
+
+	for (;;) {
+		i = cap_find(_metadata, cap, from, flags, pure, sport, dport);
+		if (i >= 0 || now_ms() > end)
+			return i;
+		tt_msleep(2);
+	}
+}
+
+static int cap_count_from(struct __test_metadata *_metadata,
+			  struct tt_cap *cap, unsigned int from,
+			  unsigned int flags, bool pure, unsigned short sport,
+			  unsigned short dport)
+{
+	int n = 0, i = from;
+
+	for (;;) {
+		i = cap_find(_metadata, cap, i, flags, pure, sport, dport);
+		if (i < 0)
+			return n;
+		n++;
+		i++;
+	}
+}
+
+/* Mark: what was captured so far; later searches start there. */
+static unsigned int cap_mark(struct __test_metadata *_metadata,
+			     struct tt_cap *cap)
+{
+	int ret = tt_cap_drain(cap);
+
+	ASSERT_LE(0, ret) TH_LOG("capture: %s", strerror(-ret));
+	return cap->nr;
+}
+
+/* ---- inet_diag ---- */
+
+/* The server's end of (@lport, @rport) in TIME-WAIT; -ENOENT if none. */
+static int tw_find(struct __test_metadata *_metadata, int family,
+		   unsigned short lport, unsigned short rport,
+		   struct tt_diag_sock *ds)
+{
+	int ret = tt_diag_find(family, TW_STATE, lport, rport, ds);
+
+	ASSERT_TRUE(ret == 0 || ret == -ENOENT)
+		TH_LOG("inet_diag: %s", strerror(-ret));
+	return ret;
+}
+
+/* When the TIME-WAIT of (@lport, @rport) was gone (ms), or -ETIMEDOUT. */
+static long long tw_wait_gone(struct __test_metadata *_metadata, int family,
+			      unsigned short lport, unsigned short rport,
+			      int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms, t;
+
+	for (;;) {
+		t = now_ms();
+		/* twice: a listing can miss a socket while another goes */
+		if (tw_find(_metadata, family, lport, rport, NULL) == -ENOENT &&
+		    tw_find(_metadata, family, lport, rport, NULL) == -ENOENT)
+			return t;
+		if (t > end)
+			return -ETIMEDOUT;
+		tt_msleep(5);
+	}
+}
+
+/* ---- connections ---- */
+
+static void set_nonblock(struct __test_metadata *_metadata, int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	ASSERT_LE(0, fl);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK :
+					     fl & ~O_NONBLOCK));
+}
+
+/*
+ * Move @c2s bytes from @cfd to @afd and @s2c bytes back, both at once,
+ * everything read by the other side.
+ */
+static void pump(struct __test_metadata *_metadata, int cfd, int afd,
+		 size_t c2s, size_t s2c)
+{
+	static char buf[256 * 1024];
+	size_t c_sent = 0, s_sent = 0, c_got = 0, s_got = 0;
+	struct pollfd p[2];
+	ssize_t n;
+	int ret;
+
+	set_nonblock(_metadata, cfd, true);
+	set_nonblock(_metadata, afd, true);
+	while (c_sent < c2s || s_sent < s2c || c_got < s2c || s_got < c2s) {
+		p[0].fd = cfd;
+		p[0].events = (c_sent < c2s ? POLLOUT : 0) |
+			      (c_got < s2c ? POLLIN : 0);
+		p[1].fd = afd;
+		p[1].events = (s_sent < s2c ? POLLOUT : 0) |
+			      (s_got < c2s ? POLLIN : 0);
+		ret = poll(p, 2, IO_MS);
+		ASSERT_LT(0, ret) TH_LOG("stalled: got %zu/%zu and %zu/%zu",
+					 c_got, s2c, s_got, c2s);
+		if (p[0].revents & POLLOUT) {
+			n = send(cfd, buf, c2s - c_sent < sizeof(buf) ?
+				 c2s - c_sent : sizeof(buf), MSG_NOSIGNAL);
+			ASSERT_TRUE(n > 0 || errno == EAGAIN);
+			if (n > 0)
+				c_sent += n;
+		}
+		if (p[1].revents & POLLOUT) {
+			n = send(afd, buf, s2c - s_sent < sizeof(buf) ?
+				 s2c - s_sent : sizeof(buf), MSG_NOSIGNAL);
+			ASSERT_TRUE(n > 0 || errno == EAGAIN);
+			if (n > 0)
+				s_sent += n;
+		}
+		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+			n = recv(cfd, buf, sizeof(buf), 0);
+			ASSERT_TRUE(n > 0 || (n < 0 && errno == EAGAIN))
+				TH_LOG("client recv: %zd", n);
+			if (n > 0)
+				c_got += n;
+		}
+		if (p[1].revents & (POLLIN | POLLERR | POLLHUP)) {
+			n = recv(afd, buf, sizeof(buf), 0);
+			ASSERT_TRUE(n > 0 || (n < 0 && errno == EAGAIN))
+				TH_LOG("server recv: %zd", n);
+			if (n > 0)
+				s_got += n;
+		}
+	}
+	set_nonblock(_metadata, cfd, false);
+	set_nonblock(_metadata, afd, false);
+}
+
+/* An old incarnation whose server end is now in TIME-WAIT. */
+struct old_conn {
+	unsigned short cport;
+	size_t c2s, s2c;		/* payload bytes each way */
+	/* from the capture (when there was one) */
+	uint32_t c_isn, s_isn;
+	uint32_t rcv_nxt, snd_nxt;	/* the server's at TIME-WAIT */
+	uint32_t c_tsval;		/* client's TSval clock at its close */
+	bool fw2_minisock;		/* server went FIN_WAIT2 as minisock */
+	long long t_start;		/* before the SYN */
+	long long t_conn;		/* handshake done */
+	long long t_data;		/* payload moved */
+	long long t_fin;		/* before the client's FIN */
+	long long t_tw;			/* TIME-WAIT seen in inet_diag */
+	struct tt_diag_sock tw;		/* ... as inet_diag showed it */
+};
+
+/*
+ * Through listener @lfd on @port: connect, move the bytes, the server
+ * closes first, then the client.  With @orphan the server close()s (and
+ * goes through the FIN_WAIT2 minisock); without, it shuts down its
+ * sending side and keeps the socket until TIME-WAIT (a full socket enters
+ * TIME-WAIT directly).  @cap, if not NULL, must be open since before.
+ */
+static void make_old(struct __test_metadata *_metadata, int family, int lfd,
+		     unsigned short port, struct tt_cap *cap, size_t c2s,
+		     size_t s2c, bool orphan, struct old_conn *o)
+{
+	struct tt_diag_sock ds;
+	socklen_t len = sizeof(o->c_tsval);
+	unsigned int mark = 0;
+	long long end;
+	char c;
+	int cfd, afd, ret, i;
+
+	memset(o, 0, sizeof(*o));
+	o->c2s = c2s;
+	o->s2c = s2c;
+	if (cap)
+		mark = cap_mark(_metadata, cap);
+	o->t_start = now_ms();
+	cfd = tt_net_socket(family);
+	ASSERT_LE(0, cfd);
+	ret = tt_net_pair_fd(lfd, family, port, cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	o->t_conn = now_ms();
+	o->cport = tt_sock_port(cfd, false);
+	pump(_metadata, cfd, afd, c2s, s2c);
+	o->t_data = now_ms();
+
+	/* the server closes first; its FIN is ACKed on its own */
+	if (orphan) {
+		ASSERT_EQ(0, close(afd));
+		afd = -1;
+		end = now_ms() + IO_MS;
+		while ((ret = tt_diag_find(family, TT_DIAG_STATE(TCP_FIN_WAIT2),
+					   port, o->cport, &ds))) {
+			ASSERT_EQ(-ENOENT, ret) TH_LOG("%s: %s",
+						       tt_diag_source(),
+						       strerror(-ret));
+			ASSERT_LT(now_ms(), end) TH_LOG("server not FIN_WAIT2");
+			tt_msleep(2);
+		}
+		o->fw2_minisock = ds.timer == 3;
+	} else {
+		ASSERT_EQ(0, shutdown(afd, SHUT_WR));
+		ret = tt_tcp_wait_state(afd, TCP_FIN_WAIT2, IO_MS);
+		ASSERT_EQ(0, ret) TH_LOG("server not FIN_WAIT2");
+	}
+	ret = tt_wait_poll(cfd, POLLIN, IO_MS);
+	ASSERT_LT(0, ret) TH_LOG("client: no FIN: %s", strerror(-ret));
+	ASSERT_EQ(0, recv(cfd, &c, 1, 0)) TH_LOG("client: no EOF");
+
+	o->t_fin = now_ms();
+	ASSERT_EQ(0, shutdown(cfd, SHUT_WR));
+	ret = tt_tcp_wait_state(cfd, TCP_CLOSE, IO_MS);
+	ASSERT_EQ(0, ret) TH_LOG("client FIN not ACKed");
+	ASSERT_EQ(0, getsockopt(cfd, IPPROTO_TCP, TCP_TIMESTAMP, &o->c_tsval,
+				&len));
+	ASSERT_EQ(0, close(cfd));
+	if (afd >= 0)
+		ASSERT_EQ(0, close(afd));
+	ret = tw_find(_metadata, family, port, o->cport, &o->tw);
+	ASSERT_EQ(0, ret) TH_LOG("server %u -> %u not in TIME_WAIT", port,
+				 o->cport);
+	o->t_tw = now_ms();
+	ASSERT_EQ(3U, o->tw.timer) TH_LOG("not a timewait sock");
+
+	if (!cap)
+		return;
+	i = cap_find(_metadata, cap, mark, TT_TH_SYN, true, o->cport, port);
+	ASSERT_LE(0, i) TH_LOG("no SYN captured");
+	o->c_isn = cap->seg[i].seq;
+	i = cap_find(_metadata, cap, mark, TT_TH_SYN | TT_TH_ACK, true, port,
+		     o->cport);
+	ASSERT_LE(0, i) TH_LOG("no SYN-ACK captured");
+	o->s_isn = cap->seg[i].seq;
+	i = cap_find(_metadata, cap, mark, TT_TH_FIN | TT_TH_ACK, false, port,
+		     o->cport);
+	ASSERT_LE(0, i) TH_LOG("no server FIN captured");
+	o->snd_nxt = cap->seg[i].seq + cap->seg[i].len + 1;
+	i = cap_find(_metadata, cap, mark, TT_TH_FIN | TT_TH_ACK, false,
+		     o->cport, port);
+	ASSERT_LE(0, i) TH_LOG("no client FIN captured");
+	o->rcv_nxt = cap->seg[i].seq + cap->seg[i].len + 1;
+	/* ISN + SYN + payload + FIN */
+	ASSERT_EQ(o->c_isn + 1 + (uint32_t)c2s + 1, o->rcv_nxt);
+	ASSERT_EQ(o->s_isn + 1 + (uint32_t)s2c + 1, o->snd_nxt);
+}
+
+/*
+ * A socket bound to @o's client port (SO_REUSEADDR) connecting again,
+ * non-blocking: returns at once with the connect in progress or done.
+ */
+static int reconnect_start(struct __test_metadata *_metadata, int family,
+			   unsigned short port, const struct old_conn *o)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	fd = tt_net_socket(family);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	len = tt_loopback_addr(family, o->cport, &ss);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&ss, len))
+		TH_LOG("bind to port %u: %s", o->cport, strerror(errno));
+	set_nonblock(_metadata, fd, true);
+	len = tt_loopback_addr(family, port, &ss);
+	ASSERT_TRUE(!connect(fd, (struct sockaddr *)&ss, len) ||
+		    errno == EINPROGRESS) TH_LOG("connect: %s",
+						 strerror(errno));
+	return fd;
+}
+
+/* Wait for @fd's connect to finish; its errno (0: connected). */
+static int reconnect_wait(struct __test_metadata *_metadata, int fd,
+			  int timeout_ms)
+{
+	socklen_t len = sizeof(int);
+	int ret, err = 0;
+
+	ret = tt_wait_poll(fd, POLLOUT, timeout_ms);
+	if (ret == -ETIMEDOUT)
+		return ETIMEDOUT;
+	ASSERT_LT(0, ret) TH_LOG("poll: %s", strerror(-ret));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len));
+	if (!err)
+		set_nonblock(_metadata, fd, false);
+	return err;
+}
+
+/* The new incarnation carries data both ways. */
+static void assert_works(struct __test_metadata *_metadata, int lfd, int cfd)
+{
+	int afd, ret;
+
+	afd = tt_net_accept(lfd, IO_MS);
+	ASSERT_LE(0, afd) TH_LOG("accept: %s", strerror(-afd));
+	ret = tt_tcp_send_recv(cfd, afd, "ping");
+	ASSERT_EQ(0, ret) TH_LOG("client -> server: %s", strerror(-ret));
+	ret = tt_tcp_send_recv(afd, cfd, "pong");
+	ASSERT_EQ(0, ret) TH_LOG("server -> client: %s", strerror(-ret));
+	close(afd);
+}
+
+/* ---- fixture ---- */
+
+FIXTURE(tw) {
+	int init_netns;
+	int ns;
+	int lfd;
+	unsigned short port;
+	struct tt_cap cap;
+};
+
+FIXTURE_VARIANT(tw) {
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(tw, ipv4) {
+	.family = AF_INET,
+};
+
+FIXTURE_VARIANT_ADD(tw, ipv6) {
+	.family = AF_INET6,
+};
+
+FIXTURE_SETUP(tw)
+{
+	int ret;
+
+	self->cap.fd = -1;
+	self->ns = -1;
+	self->lfd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	self->init_netns = tt_netns_current();
+	ASSERT_LE(0, self->init_netns);
+	if (tt_module_loaded()) {
+		TH_LOG("unloading a stale %s first", TT_MODNAME);
+		ret = tt_module_unload();
+		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	}
+	ret = tt_module_load("", false);
+	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", tt_module_path(),
+				 strerror(-ret));
+	self->ns = tt_netns_new();
+	ASSERT_LE(0, self->ns) TH_LOG("new netns: %s", strerror(-self->ns));
+	self->lfd = tt_net_listen(variant->family, 16, &self->port);
+	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
+	ret = tt_diag_dump(variant->family, TT_DIAG_ALL, NULL, 0);
+	ASSERT_EQ(1, ret) TH_LOG("socket dump: %s", strerror(-ret));
+	TH_LOG("socket states from %s", tt_diag_source());
+}
+
+FIXTURE_TEARDOWN(tw)
+{
+	int ret;
+
+	tt_cap_close(&self->cap);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
+	if (self->ns >= 0)
+		close(self->ns);
+	close(self->init_netns);
+	if (tt_module_loaded()) {
+		ret = tt_module_unload();
+		if (ret)
+			TH_LOG("unload: %s", strerror(-ret));
+		EXPECT_EQ(0, ret);
+	}
+}
+
+static void cap_open(struct __test_metadata *_metadata, struct tt_cap *cap,
+		     bool ctrl_only)
+{
+	int ret = tt_cap_open(cap, ctrl_only);
+
+	ASSERT_EQ(0, ret) TH_LOG("capture on lo: %s", strerror(-ret));
+}
+
+/* ---- 1: the client reconnects from its old port ---- */
+
+#define RECONNECT_TW_MS		2000
+#define RECONNECT_DELAY_MS	500
+
+/*
+ * Modes 1 and 2: the first SYN reopens.  A real client's new ISN comes
+ * from the same hash as its old one plus a clock, so it lies after the
+ * old rcv_nxt; its timestamps (same offset, later clock) are newer too.
+ * The module counts the sequence test first.
+ */
+static void reconnect_reopens(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(tw) *self, int family, int mode)
+{
+	long long want[C_NR] = { 0, 0, 0, 0, 0, ANY, 0 };
+	struct counts c0, c1;
+	struct old_conn o;
+	unsigned int mark;
+	long long t0, t1;
+	uint32_t syn, isn;
+	bool by_seq;
+	int fd, i;
+
+	make_old(_metadata, family, self->lfd, self->port, &self->cap,
+		 SMALL_BYTES, SMALL_BYTES, true, &o);
+	mark = cap_mark(_metadata, &self->cap);
+	counts_take(_metadata, &c0);
+	t0 = now_ms();
+	fd = reconnect_start(_metadata, family, self->port, &o);
+	ASSERT_EQ(0, reconnect_wait(_metadata, fd, IO_MS));
+	t1 = now_ms();
+	counts_take(_metadata, &c1);
+
+	i = cap_find(_metadata, &self->cap, mark, TT_TH_SYN, true, o.cport,
+		     self->port);
+	ASSERT_LE(0, i) TH_LOG("no new SYN captured");
+	syn = self->cap.seg[i].seq;
+	i = cap_find(_metadata, &self->cap, mark, TT_TH_SYN | TT_TH_ACK, true,
+		     self->port, o.cport);
+	ASSERT_LE(0, i) TH_LOG("no SYN-ACK captured");
+	isn = self->cap.seg[i].seq;
+	/* at once: one SYN, and no ACK from TIME-WAIT before the SYN-ACK */
+	ASSERT_EQ(1, cap_count_from(_metadata, &self->cap, mark, TT_TH_SYN,
+				    true, o.cport, self->port));
+	ASSERT_GT(0, cap_find(_metadata, &self->cap, mark, TT_TH_ACK, true,
+			      self->port, o.cport))
+		TH_LOG("TIME-WAIT answered with an ACK");
+	ASSERT_EQ(syn + 1, self->cap.seg[i].ack);
+
+	by_seq = seq_after(syn, o.rcv_nxt);
+	want[by_seq ? C_SEQ : C_TS] = 1;
+	TH_LOG("mode %d: new SYN seq = old rcv_nxt %+d (%s), connected in %lld ms, ISN = old snd_nxt %+d",
+	       mode, (int32_t)(syn - o.rcv_nxt),
+	       by_seq ? "sequence" : "timestamp", t1 - t0,
+	       (int32_t)(isn - o.snd_nxt));
+	if (mode == SEQ_ONLY)
+		ASSERT_TRUE(by_seq) TH_LOG("client's ISN not after rcv_nxt");
+	assert_counts(_metadata, &c0, &c1, want, "reconnect");
+	ASSERT_LE(get_knob(_metadata, "tw_isn_gap"),
+		  (int32_t)(isn - o.snd_nxt));
+	ASSERT_EQ(-ENOENT, tw_find(_metadata, family, self->port, o.cport,
+				   NULL)) TH_LOG("TIME-WAIT still there");
+	assert_works(_metadata, self->lfd, fd);
+	close(fd);
+}
+
+/*
+ * Mode 0: every SYN while TIME-WAIT lasts gets an ACK, the client's RST
+ * to it is ignored, and the connect succeeds on the first SYN after
+ * TIME-WAIT ended.  The client retransmits its SYN almost at once after
+ * the first unacceptable ACK (TCP_TIMEOUT_MIN), then 6.1 after 2 s, 6 s
+ * (exponential backoff) and 6.12 after 1 s, 2 s (its first SYN timeouts
+ * are linear): started RECONNECT_DELAY_MS into a TIME-WAIT of
+ * RECONNECT_TW_MS, the connect succeeds about 2 s later on both.
+ */
+static void reconnect_never(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(tw) *self, int family)
+{
+	long long want[C_NR] = { 0, 0, ANY, 0, 0, 0, 0 };
+	struct tt_diag_sock ds;
+	struct counts c0, c1;
+	struct old_conn o;
+	unsigned int mark;
+	long long t0, t_check, t1;
+	int fd, i, err, syns, acks, rsts;
+
+	make_old(_metadata, family, self->lfd, self->port, &self->cap,
+		 SMALL_BYTES, SMALL_BYTES, true, &o);
+	mark = cap_mark(_metadata, &self->cap);
+	counts_take(_metadata, &c0);
+	t0 = RECONNECT_DELAY_MS - (now_ms() - o.t_fin);
+	if (t0 > 0)
+		tt_msleep(t0);
+	t0 = now_ms();
+	fd = reconnect_start(_metadata, family, self->port, &o);
+
+	/* ACK from TIME-WAIT: its snd_nxt and rcv_nxt */
+	i = cap_wait(_metadata, &self->cap, mark, TT_TH_ACK, true, self->port,
+		     o.cport, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("no ACK to the SYN");
+	ASSERT_EQ(o.snd_nxt, self->cap.seg[i].seq);
+	ASSERT_EQ(o.rcv_nxt, self->cap.seg[i].ack);
+	/* the client's RST to it, sequence = that ACK's */
+	i = cap_wait(_metadata, &self->cap, i, TT_TH_RST, true, o.cport,
+		     self->port, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("no RST from the client");
+	ASSERT_EQ(o.rcv_nxt, self->cap.seg[i].seq);
+	tt_msleep(20);		/* the RST has been processed */
+	ASSERT_EQ(0, tw_find(_metadata, family, self->port, o.cport, &ds))
+		TH_LOG("TIME-WAIT gone after the client's RST");
+	t_check = now_ms();
+	/* else TIME-WAIT would have ended anyway: the check proves nothing */
+	ASSERT_GT(RECONNECT_TW_MS, t_check - o.t_fin)
+		TH_LOG("guest too slow: checked %lld ms in", t_check - o.t_fin);
+	counts_take(_metadata, &c1);
+	ASSERT_LE(1, c1.v[C_NEVER] - c0.v[C_NEVER]);
+
+	err = reconnect_wait(_metadata, fd, 3 * IO_MS);
+	t1 = now_ms();
+	ASSERT_EQ(0, err) TH_LOG("connect: %s", strerror(err));
+	counts_take(_metadata, &c1);
+
+	syns = cap_count_from(_metadata, &self->cap, mark, TT_TH_SYN, true,
+			      o.cport, self->port);
+	acks = cap_count_from(_metadata, &self->cap, mark, TT_TH_ACK, true,
+			      self->port, o.cport);
+	rsts = cap_count_from(_metadata, &self->cap, mark, TT_TH_RST, true,
+			      o.cport, self->port);
+	TH_LOG("mode 0: connected %lld ms after TIME-WAIT began (%d ms long), %lld ms after connect(); SYNs %d, ACKs %d, RSTs %d, tw_syn_refused_never +%lld, TIME-WAIT still there %lld ms in (%u ms left)",
+	       t1 - o.t_fin, RECONNECT_TW_MS, t1 - t0, syns, acks, rsts,
+	       c1.v[C_NEVER] - c0.v[C_NEVER], t_check - o.t_fin,
+	       ds.expires_ms);
+	/*
+	 * Not before TIME-WAIT's end (o.t_fin precedes its start), and not
+	 * by reopening it: every SYN but the last hit TIME-WAIT and was
+	 * refused, the last one found no TIME-WAIT (no reopen counted).
+	 */
+	ASSERT_LE(RECONNECT_TW_MS - TICK_MS, t1 - o.t_fin);
+	ASSERT_EQ(syns - 1, acks);
+	ASSERT_EQ(syns - 1, rsts);
+	want[C_NEVER] = syns - 1;
+	assert_counts(_metadata, &c0, &c1, want, "never");
+	ASSERT_EQ(1, cap_count_from(_metadata, &self->cap, mark,
+				    TT_TH_SYN | TT_TH_ACK, true, self->port,
+				    o.cport));
+	assert_works(_metadata, self->lfd, fd);
+	close(fd);
+}
+
+TEST_F(tw, reconnect_per_mode)
+{
+	int mode;
+
+	cap_open(_metadata, &self->cap, false);
+	set_knob(_metadata, "time_wait_ms", RECONNECT_TW_MS);
+	for (mode = STOCK; mode >= NEVER; mode--) {
+		set_knob(_metadata, "tw_reopen", mode);
+		if (mode == NEVER)
+			reconnect_never(_metadata, self, variant->family);
+		else
+			reconnect_reopens(_metadata, self, variant->family,
+					  mode);
+	}
+}
+
+/* ---- 2: crafted SYNs on TIME-WAIT ---- */
+
+enum syn_kind {
+	SYN_OLD_SEQ,	/* seq before rcv_nxt, no timestamp */
+	SYN_NEW_SEQ,	/* seq after rcv_nxt, no timestamp */
+	SYN_NEW_TS,	/* seq before rcv_nxt, newer TSval */
+};
+
+#define SYN_DIST	100000
+
+static const char * const syn_kind_name[] = {
+	[SYN_OLD_SEQ] = "old seq",
+	[SYN_NEW_SEQ] = "new seq",
+	[SYN_NEW_TS] = "old seq, newer timestamp",
+};
+
+static bool rfc1337(struct __test_metadata *_metadata)
+{
+	long long v = -1;
+
+	ASSERT_EQ(0, tt_read_int(RFC1337, &v));
+	return v != 0;
+}
+
+/*
+ * One fresh TIME-WAIT, one crafted SYN from the client's end of it, and
+ * what answered: a SYN-ACK (reopened) or an ACK (refused).  Nobody listens
+ * on the client's port any more, so the client's kernel answers either
+ * with a RST: to the SYN-ACK it drops the request, to the ACK it is the
+ * RFC 1337 assassination that mode 0 must ignore.
+ */
+static void inject_one(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(tw) *self, int family, int mode,
+		       enum syn_kind kind)
+{
+	long long want[C_NR] = { 0, 0, 0, 0, 0, 0, 0 };
+	struct tt_raw_seg seg = {
+		.family = family,
+		.flags = TT_TH_SYN,
+		.mss = 1460,
+	};
+	bool reopen;
+	struct counts c0, c1;
+	struct old_conn o;
+	unsigned int mark;
+	int i, ret, tw_there;
+	long long gap = get_knob(_metadata, "tw_isn_gap");
+
+	make_old(_metadata, family, self->lfd, self->port, &self->cap,
+		 SMALL_BYTES, SMALL_BYTES, true, &o);
+	seg.sport = o.cport;
+	seg.dport = self->port;
+	seg.seq = kind == SYN_NEW_SEQ ? o.rcv_nxt + SYN_DIST :
+					o.rcv_nxt - SYN_DIST;
+	if (kind == SYN_NEW_TS) {
+		seg.ts = true;
+		seg.tsval = o.c_tsval + 1000;
+	}
+	switch (kind) {
+	case SYN_OLD_SEQ:
+		reopen = false;
+		want[C_STOCK] = 1;
+		break;
+	case SYN_NEW_SEQ:
+		reopen = mode != NEVER;
+		want[reopen ? C_SEQ : C_NEVER] = 1;
+		want[C_RAISED] = ANY;
+		break;
+	default:
+		reopen = mode == STOCK;
+		want[mode == STOCK ? C_TS : mode == SEQ_ONLY ? C_REF_TS :
+		     C_NEVER] = 1;
+		want[C_RAISED] = ANY;
+		break;
+	}
+
+	mark = cap_mark(_metadata, &self->cap);
+	counts_take(_metadata, &c0);
+	ret = tt_raw_send(&seg);
+	ASSERT_EQ(0, ret) TH_LOG("raw SYN: %s", strerror(-ret));
+	i = cap_wait(_metadata, &self->cap, mark,
+		     reopen ? TT_TH_SYN | TT_TH_ACK : TT_TH_ACK, true,
+		     self->port, o.cport, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("mode %d, %s: no %s", mode,
+			       syn_kind_name[kind],
+			       reopen ? "SYN-ACK" : "ACK");
+	if (reopen) {
+		uint32_t isn = self->cap.seg[i].seq;
+
+		ASSERT_EQ(seg.seq + 1, self->cap.seg[i].ack);
+		ASSERT_LE(gap, (int32_t)(isn - o.snd_nxt));
+		TH_LOG("mode %d, %s: SYN-ACK, ISN = old snd_nxt %+d", mode,
+		       syn_kind_name[kind], (int32_t)(isn - o.snd_nxt));
+		/* the client's kernel resets the request */
+		ASSERT_LE(0, cap_wait(_metadata, &self->cap, i, TT_TH_RST,
+				      true, o.cport, self->port, IO_MS));
+	} else {
+		ASSERT_EQ(o.snd_nxt, self->cap.seg[i].seq);
+		ASSERT_EQ(o.rcv_nxt, self->cap.seg[i].ack);
+		ASSERT_LE(0, cap_wait(_metadata, &self->cap, i, TT_TH_RST,
+				      true, o.cport, self->port, IO_MS))
+			TH_LOG("no RST from the client's kernel");
+	}
+	tt_msleep(50);		/* anything else would have come by now */
+	ASSERT_GT(0, cap_find(_metadata, &self->cap, mark,
+			      reopen ? TT_TH_ACK : TT_TH_SYN | TT_TH_ACK, true,
+			      self->port, o.cport))
+		TH_LOG("mode %d, %s: both an ACK and a SYN-ACK", mode,
+		       syn_kind_name[kind]);
+	counts_take(_metadata, &c1);
+	assert_counts(_metadata, &c0, &c1, want, syn_kind_name[kind]);
+	if (c1.v[C_RAISED] > c0.v[C_RAISED]) {
+		i = cap_find(_metadata, &self->cap, mark,
+			     TT_TH_SYN | TT_TH_ACK, true, self->port, o.cport);
+		ASSERT_EQ(o.snd_nxt + (uint32_t)gap, self->cap.seg[i].seq);
+	}
+
+	tw_there = tw_find(_metadata, family, self->port, o.cport, NULL);
+	if (reopen) {
+		ASSERT_EQ(-ENOENT, tw_there) TH_LOG("reopened, TIME-WAIT kept");
+	} else if (mode == NEVER) {
+		ASSERT_EQ(0, tw_there) TH_LOG("mode 0: RST ended TIME-WAIT");
+	} else if (!rfc1337(_metadata)) {
+		/* stock assassination: shows the RST did reach TIME-WAIT */
+		ASSERT_EQ(-ENOENT, tw_there)
+			TH_LOG("mode %d: RST did not end TIME-WAIT", mode);
+	}
+}
+
+static void injected(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(tw) *self, int family, enum syn_kind kind)
+{
+	int mode;
+
+	cap_open(_metadata, &self->cap, false);
+	set_knob(_metadata, "time_wait_ms", 5000);
+	for (mode = STOCK; mode >= NEVER; mode--) {
+		set_knob(_metadata, "tw_reopen", mode);
+		inject_one(_metadata, self, family, mode, kind);
+	}
+}
+
+TEST_F(tw, injected_syn_old_seq)
+{
+	injected(_metadata, self, variant->family, SYN_OLD_SEQ);
+}
+
+TEST_F(tw, injected_syn_new_seq)
+{
+	injected(_metadata, self, variant->family, SYN_NEW_SEQ);
+}
+
+TEST_F(tw, injected_syn_new_ts)
+{
+	injected(_metadata, self, variant->family, SYN_NEW_TS);
+}
+
+/* ---- 3: the reopened connection's ISN after a fast old incarnation ---- */
+
+#define ISN_NS_PER_TICK	64	/* 6.1's clock-based ISN: one per 64 ns */
+
+/*
+ * The server sends BULK_BYTES, closes first; the client reconnects from
+ * its port.  The reopened connection's ISN, from the captured SYN-ACK,
+ * against the old snd_nxt (old ISN + SYN + bytes + FIN).
+ */
+static void isn_after_bulk(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(tw) *self, int family, bool enabled,
+			   long long gap)
+{
+	long long want[C_NR] = { 0, 0, 0, 0, 0, 0, 0 };
+	long long t_rc0, t_rc1, dt_min, dt_max, ticks_min, ticks_max, need;
+	struct counts c0, c1;
+	struct old_conn o;
+	unsigned int mark;
+	double xfer_s, life_s;
+	uint32_t syn, isn;
+	int32_t dist;
+	bool by_seq;
+	int fd, i;
+
+	cap_open(_metadata, &self->cap, true);	/* bulk data: SYN/FIN/RST only */
+	set_knob(_metadata, "enabled", enabled);
+	set_knob(_metadata, "tw_isn_gap", gap);
+	set_knob(_metadata, "time_wait_ms", 5000);
+	make_old(_metadata, family, self->lfd, self->port, &self->cap, 0,
+		 BULK_BYTES, true, &o);
+	ASSERT_EQ(0ULL, self->cap.drops);
+	mark = cap_mark(_metadata, &self->cap);
+	counts_take(_metadata, &c0);
+	t_rc0 = now_ms();
+	fd = reconnect_start(_metadata, family, self->port, &o);
+	ASSERT_EQ(0, reconnect_wait(_metadata, fd, IO_MS));
+	t_rc1 = now_ms();
+	counts_take(_metadata, &c1);
+
+	i = cap_find(_metadata, &self->cap, mark, TT_TH_SYN, true, o.cport,
+		     self->port);
+	ASSERT_LE(0, i);
+	syn = self->cap.seg[i].seq;
+	by_seq = seq_after(syn, o.rcv_nxt);
+	i = cap_find(_metadata, &self->cap, mark, TT_TH_SYN | TT_TH_ACK, true,
+		     self->port, o.cport);
+	ASSERT_LE(0, i);
+	isn = self->cap.seg[i].seq;
+	dist = isn - o.snd_nxt;
+
+	/* both ISNs were chosen within these windows (ms, truncated) */
+	dt_min = t_rc0 - o.t_conn - 1;
+	dt_max = t_rc1 - o.t_start + 1;
+	ticks_min = dt_min * 1000000 / ISN_NS_PER_TICK;
+	ticks_max = dt_max * 1000000 / ISN_NS_PER_TICK;
+	xfer_s = (o.t_data - o.t_conn) / 1000.0;
+	life_s = (t_rc1 - o.t_start) / 1000.0;
+	TH_LOG("%s: %u MB in %.3f s = %.1f MB/s; over the life, SYN to new SYN-ACK %.3f s: %.1f MB/s (6.1's ISN clock: 15.6)",
+	       enabled ? "module" : "stock", BULK_BYTES >> 20, xfer_s,
+	       BULK_BYTES / 1e6 / (xfer_s > 0 ? xfer_s : 1e-3), life_s,
+	       BULK_BYTES / 1e6 / (life_s > 0 ? life_s : 1e-3));
+	TH_LOG("%s (tw_isn_gap %lld): new ISN = old snd_nxt %+d; a clock ISN would be old snd_nxt %+lld..%+lld; raised %lld",
+	       enabled ? "module" : "stock", gap, dist,
+	       ticks_min - BULK_BYTES - 2, ticks_max - BULK_BYTES - 2,
+	       c1.v[C_RAISED] - c0.v[C_RAISED]);
+
+	if (!enabled) {
+		/* the module takes no decision and counts nothing */
+		assert_counts(_metadata, &c0, &c1, want, "enabled=0");
+		assert_works(_metadata, self->lfd, fd);
+		close(fd);
+		return;
+	}
+	want[by_seq ? C_SEQ : C_TS] = 1;
+	want[C_RAISED] = ANY;
+	assert_counts(_metadata, &c0, &c1, want, "reopen");
+	/* the module's guarantee */
+	ASSERT_LE(gap, dist);
+	if (c1.v[C_RAISED] > c0.v[C_RAISED])
+		ASSERT_EQ(gap, dist) TH_LOG("raised, but not to the floor");
+
+	/* when the kernel's own choice is known, so is the raise */
+	need = BULK_BYTES + 2 + gap;	/* clock ticks the floor needs */
+	if (stock_keeps_tw_isn()) {
+		ASSERT_EQ((long long)(gap > STOCK_GAP),
+			  c1.v[C_RAISED] - c0.v[C_RAISED]);
+		ASSERT_EQ(gap > STOCK_GAP ? gap : STOCK_GAP, dist);
+	} else if (need > ticks_max) {
+		ASSERT_EQ(1, c1.v[C_RAISED] - c0.v[C_RAISED])
+			TH_LOG("clock ISN is below the floor: must be raised");
+	} else if (need < ticks_min) {
+		ASSERT_EQ(0, c1.v[C_RAISED] - c0.v[C_RAISED])
+			TH_LOG("clock ISN is above the floor: must be kept");
+	}
+	assert_works(_metadata, self->lfd, fd);
+	close(fd);
+}
+
+TEST_F_TIMEOUT(tw, isn_after_bulk, 120)
+{
+	isn_after_bulk(_metadata, self, variant->family, true, STOCK_GAP);
+}
+
+TEST_F_TIMEOUT(tw, isn_after_bulk_gap_1m, 120)
+{
+	isn_after_bulk(_metadata, self, variant->family, true, 1000000);
+}
+
+TEST_F_TIMEOUT(tw, isn_after_bulk_stock, 120)
+{
+	isn_after_bulk(_metadata, self, variant->family, false, STOCK_GAP);
+}
+
+/* ---- 4: TIME-WAIT length, per namespace ---- */
+
+#define SHORT_TW_MS	1000
+#define LONG_CHECK_MS	3000
+
+/*
+ * The time left that inet_diag shows at @t_query agrees with a TIME-WAIT
+ * of @len_ms begun after @t_begin (and before the query).
+ */
+static void assert_expires(struct __test_metadata *_metadata,
+			   long long t_begin, const struct tt_diag_sock *ds,
+			   long long t_query, long long len_ms)
+{
+	ASSERT_GE(len_ms + LEFT_SLACK_MS, (long long)ds->expires_ms);
+	ASSERT_LE(len_ms - (t_query - t_begin) - LEFT_SLACK_MS,
+		  (long long)ds->expires_ms);
+}
+
+/*
+ * Netns A shortens TIME-WAIT to 1 s, netns B next door keeps the default.
+ * A's server enters TIME-WAIT both ways the kernel has: after close(),
+ * through the FIN_WAIT2 minisock (whose timer is then re-armed), and
+ * after shutdown(), from the full socket (a new timewait sock is armed).
+ * Each is one TIME-WAIT socket given a non-default length.
+ */
+TEST_F_TIMEOUT(tw, time_wait_length, 60)
+{
+	static const char * const how[] = { "close()", "shutdown()" };
+	long long want_a[C_NR] = { 0, 0, 0, 0, 0, 0, 1 };
+	long long want_b[C_NR] = { 0, 0, 0, 0, 0, 0, 0 };
+	int family = variant->family;
+	struct counts c0, c1, cb0, cb1;
+	struct old_conn b, a[2];
+	struct tt_diag_sock ds;
+	long long gone, t;
+	unsigned short port_b;
+	int ns_b, lfd_b, i;
+
+	/* B: a namespace next door with the default length */
+	ns_b = tt_netns_new();
+	ASSERT_LE(0, ns_b);
+	lfd_b = tt_net_listen(family, 4, &port_b);
+	ASSERT_LE(0, lfd_b);
+	counts_take(_metadata, &cb0);
+	make_old(_metadata, family, lfd_b, port_b, NULL, SMALL_BYTES,
+		 SMALL_BYTES, true, &b);
+	counts_take(_metadata, &cb1);
+	assert_expires(_metadata, b.t_fin, &b.tw, b.t_tw, STOCK_TW_MS);
+	assert_counts(_metadata, &cb0, &cb1, want_b, "netns B");
+
+	/* A: the fixture's */
+	ASSERT_EQ(0, tt_netns_enter(self->ns));
+	set_knob(_metadata, "time_wait_ms", SHORT_TW_MS);
+	for (i = 0; i < 2; i++) {
+		counts_take(_metadata, &c0);
+		make_old(_metadata, family, self->lfd, self->port, NULL,
+			 SMALL_BYTES, SMALL_BYTES, i == 0, &a[i]);
+		counts_take(_metadata, &c1);
+		TH_LOG("server %s%s: tw_length_set +%lld", how[i],
+		       i ? "" : a[i].fw2_minisock ? " (FIN_WAIT2 minisock)" :
+						     " (FIN_WAIT2 full socket)",
+		       c1.v[C_LEN] - c0.v[C_LEN]);
+		assert_expires(_metadata, a[i].t_fin, &a[i].tw, a[i].t_tw,
+			       SHORT_TW_MS);
+		assert_counts(_metadata, &c0, &c1, want_a, how[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		gone = tw_wait_gone(_metadata, family, self->port, a[i].cport,
+				    SHORT_TW_MS + TW_SLACK_MS);
+		ASSERT_LT(0, gone) TH_LOG("TIME-WAIT after %s outlived %d ms",
+					  how[i], SHORT_TW_MS + TW_SLACK_MS);
+		TH_LOG("time_wait_ms=%d, server %s: TIME-WAIT gone after %lld..%lld ms",
+		       SHORT_TW_MS, how[i], gone - a[i].t_tw,
+		       gone - a[i].t_fin);
+		ASSERT_LE(SHORT_TW_MS - TICK_MS, gone - a[i].t_fin);
+	}
+
+	/* B still has its TIME-WAIT, about a minute of it left */
+	ASSERT_EQ(0, tt_netns_enter(ns_b));
+	t = b.t_fin + LONG_CHECK_MS - now_ms();
+	if (t > 0)
+		tt_msleep(t);
+	ASSERT_EQ(0, tw_find(_metadata, family, port_b, b.cport, &ds))
+		TH_LOG("default TIME-WAIT gone within %d ms", LONG_CHECK_MS);
+	t = now_ms();
+	TH_LOG("netns B (default): TIME-WAIT there after %lld ms, %u ms left",
+	       t - b.t_fin, ds.expires_ms);
+	assert_expires(_metadata, b.t_fin, &ds, t, STOCK_TW_MS);
+	close(lfd_b);
+	close(ns_b);
+	ASSERT_EQ(0, tt_netns_enter(self->ns));
+}
+
+/*
+ * The kernel restarts the TIME-WAIT timer with its own 60 s on a bare ACK
+ * in window: with time_wait_ms set, the restart is to that length too,
+ * and it is no new TIME-WAIT socket for tw_length_set.
+ */
+#define REARM_AFTER_MS	500
+
+TEST_F_TIMEOUT(tw, time_wait_rearm, 60)
+{
+	long long want[C_NR] = { 0, 0, 0, 0, 0, 0, 0 };
+	int family = variant->family;
+	struct tt_raw_seg ack = {
+		.family = family,
+		.flags = TT_TH_ACK,
+	};
+	struct tt_diag_sock ds;
+	struct counts c0, c1;
+	struct old_conn o;
+	long long t_ack, gone, t;
+	int ret;
+
+	cap_open(_metadata, &self->cap, true);
+	set_knob(_metadata, "time_wait_ms", SHORT_TW_MS);
+	make_old(_metadata, family, self->lfd, self->port, &self->cap,
+		 SMALL_BYTES, SMALL_BYTES, true, &o);
+	tt_msleep(REARM_AFTER_MS);
+	counts_take(_metadata, &c0);
+	ack.sport = o.cport;
+	ack.dport = self->port;
+	ack.seq = o.rcv_nxt;
+	ack.ack = o.snd_nxt;
+	t_ack = now_ms();	/* the timer restarts after this */
+	ret = tt_raw_send(&ack);
+	ASSERT_EQ(0, ret) TH_LOG("raw ACK: %s", strerror(-ret));
+	tt_msleep(20);
+	ASSERT_EQ(0, tw_find(_metadata, family, self->port, o.cport, &ds));
+	t = now_ms();
+	counts_take(_metadata, &c1);
+	assert_counts(_metadata, &c0, &c1, want, "re-arm");
+	TH_LOG("bare ACK %lld ms into TIME-WAIT: %u ms left after it",
+	       t_ack - o.t_fin, ds.expires_ms);
+	assert_expires(_metadata, t_ack, &ds, t, SHORT_TW_MS);
+
+	gone = tw_wait_gone(_metadata, family, self->port, o.cport,
+			    SHORT_TW_MS + TW_SLACK_MS);
+	ASSERT_LT(0, gone) TH_LOG("TIME-WAIT outlived %d ms after the ACK",
+				  SHORT_TW_MS + TW_SLACK_MS);
+	TH_LOG("gone %lld ms after the ACK, %lld ms after TIME-WAIT began",
+	       gone - t_ack, gone - o.t_fin);
+	ASSERT_LE(SHORT_TW_MS - TICK_MS, gone - t_ack);
+}
+
+/* ---- 5: unloading with TIME-WAIT sockets ---- */
+
+#define UNLOAD_TW_MS	1500
+#define UNLOAD_NR	4
+
+TEST_F_TIMEOUT(tw, unload_with_time_wait, 60)
+{
+	int family = variant->family;
+	struct old_conn o[UNLOAD_NR], late;
+	struct tt_diag_sock ds;
+	long long gone, t;
+	int i, fd;
+
+	set_knob(_metadata, "time_wait_ms", UNLOAD_TW_MS);
+	for (i = 0; i < UNLOAD_NR; i++)
+		make_old(_metadata, family, self->lfd, self->port, NULL,
+			 SMALL_BYTES, SMALL_BYTES, i & 1, &o[i]);
+	ASSERT_EQ(UNLOAD_NR, tt_diag_count(family, TW_STATE, self->port, 0,
+					   NULL));
+
+	ASSERT_EQ(0, tt_module_unload());
+	ASSERT_FALSE(tt_module_loaded());
+	ASSERT_NE(0, access(TT_SYSCTL_DIR, F_OK));
+
+	/* still there, on the timers the module had shortened */
+	for (i = 0; i < UNLOAD_NR; i++) {
+		ASSERT_EQ(0, tw_find(_metadata, family, self->port, o[i].cport,
+				     &ds)) TH_LOG("TIME-WAIT %d gone", i);
+		t = now_ms();
+		assert_expires(_metadata, o[i].t_fin, &ds, t, UNLOAD_TW_MS);
+	}
+
+	/* a new one after unloading: stock length */
+	make_old(_metadata, family, self->lfd, self->port, NULL, SMALL_BYTES,
+		 SMALL_BYTES, true, &late);
+	assert_expires(_metadata, late.t_fin, &late.tw, late.t_tw, STOCK_TW_MS);
+
+	for (i = 0; i < UNLOAD_NR; i++) {
+		gone = tw_wait_gone(_metadata, family, self->port, o[i].cport,
+				    UNLOAD_TW_MS + TW_SLACK_MS);
+		ASSERT_LT(0, gone) TH_LOG("TIME-WAIT %d stuck", i);
+		ASSERT_LE(UNLOAD_TW_MS - TICK_MS, gone - o[i].t_fin);
+		TH_LOG("after unload: TIME-WAIT %d gone %lld..%lld ms in", i,
+		       gone - o[i].t_tw, gone - o[i].t_fin);
+	}
+
+	/* stock reopening on the stock TIME-WAIT, no module code left */
+	fd = reconnect_start(_metadata, family, self->port, &late);
+	ASSERT_EQ(0, reconnect_wait(_metadata, fd, IO_MS));
+	ASSERT_EQ(-ENOENT, tw_find(_metadata, family, self->port, late.cport,
+				   NULL));
+	assert_works(_metadata, self->lfd, fd);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
