@@ -97,9 +97,11 @@ static void early_answer(long mode)
 	tt_set_io_timeout(cfd, 2000);
 	tt_send_bytes(cfd, 256 * KB, &body);		/* rest of the body */
 	tt_recv_bytes(cfd, 1024 * KB, &io);
-	printf("  half_duplex_close=%ld: client's body write: %s; it read %zu of %d answer bytes, %s; RST on the wire: %d\n",
-	       mode, body.err ? strerror(body.err) : "ok", io.bytes,
-	       256 * KB, how(&io), tt_cap_count(&cap, TT_TH_RST, port, 0));
+	printf("  half_duplex_close=%ld: client's body write: %s;",
+	       mode, body.err ? strerror(body.err) : "ok");
+	printf(" it read %zu of %d answer bytes, %s; RST on the wire: %d\n",
+	       io.bytes, 256 * KB, how(&io),
+	       tt_cap_count(&cap, TT_TH_RST, port, 0));
 	close(cfd);
 	close(lfd);
 }
@@ -233,8 +235,9 @@ static void leaked_close_wait(long rst)
 	close(cfd);				/* our side: an orphan */
 	tt_recv_bytes(sfd, KB, &io);		/* the peer sees EOF... */
 	usleep(1500 * 1000);			/* ...and never closes */
-	printf("  fin_wait2_rst=%ld: 1.5 s after our close: our orphan %s, the peer's leaked socket %s\n",
-	       rst, sock_state(cport, port), sock_state(port, cport));
+	printf("  fin_wait2_rst=%ld: 1.5 s after our close:", rst);
+	printf(" our orphan %s, the peer's leaked socket %s\n",
+	       sock_state(cport, port), sock_state(port, cport));
 	close(sfd);
 	close(lfd);
 }
