@@ -196,6 +196,9 @@ MODULE_PARM_DESC(tw_isn_gap,
 TT_KNOB_PARAM(time_wait_ms);
 MODULE_PARM_DESC(time_wait_ms,
 		 "TIME-WAIT length in ms (100..600000, default 60000)");
+TT_KNOB_PARAM(tw_restore);
+MODULE_PARM_DESC(tw_restore,
+		 "1 = a reopening SYN that proves an old duplicate returns the connection to TIME-WAIT (0..1, default 0)");
 TT_KNOB_PARAM(fin_wait2_timeout_ms);
 MODULE_PARM_DESC(fin_wait2_timeout_ms,
 		 "Lifetime of an orphan in FIN_WAIT_2 in ms, 0 = tcp_fin_timeout (0..3600000, default 0)");
@@ -343,6 +346,8 @@ static void __net_exit tt_net_exit(struct net *net)
 	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);
 	tt_knobs_announce(tn, false);
+	/* Before TCP's own exit purges the namespace's TIME-WAIT sockets. */
+	tt_time_wait_net_exit(net);
 }
 
 /*

@@ -32,6 +32,11 @@
  *                 already is (RFC 6528: ISNs stay unpredictable); else it
  *                 is raised to exactly that.
  *   time_wait_ms  the TIME-WAIT length (stock 60000).
+ *   tw_restore    1: RFC 1122 rule (2): when the SYN that reopened a
+ *                 TIME-WAIT proves to be an old duplicate (our SYN-ACK is
+ *                 answered by a RST, or the handshake never completes),
+ *                 the connection returns to TIME-WAIT for the rest of its
+ *                 original time.
  *
  * Hooks:
  *  - tcp_timewait_state_process(), a kretprobe: the entry sees the SYN
@@ -43,6 +48,15 @@
  *    verdict (same softirq, same CPU) says which request reopens what.
  *  - __inet_twsk_schedule(): its timeout argument, for every arm and
  *    re-arm of a TIME-WAIT timer.
+ *  - tw_restore keeps the old TIME-WAIT socket instead of letting the
+ *    reopening path kill it: inet_twsk_deschedule_put() is skipped for
+ *    that one socket (the only place the module overrides a function),
+ *    and the socket is hidden from lookups by flipping bit 31 of its
+ *    hash.  Lookups compare the full hash and skip it; its bucket and
+ *    lock come from the low bits, so its timer can still unlink it.
+ *    When the request is dropped (RST) or found gone, the bit flips back
+ *    and the socket answers as TIME-WAIT again; once the new connection
+ *    is established, the old socket is killed.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -50,6 +64,7 @@
 #include <linux/jiffies.h>
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
+#include <net/inet6_hashtables.h>
 #include <net/inet_sock.h>
 #include <net/inet_timewait_sock.h>
 #include <net/request_sock.h>
@@ -102,6 +117,7 @@ struct tt_tw_reopen {
 };
 
 static DEFINE_PER_CPU(struct tt_tw_reopen, tt_tw_reopen);
+static DEFINE_PER_CPU(struct inet_timewait_sock *, tt_tw_to_park);
 
 /* Timewait and request sockets both start with a struct sock_common. */
 static void tt_conn_id_get(const struct sock_common *c, struct tt_conn_id *id)
@@ -138,6 +154,9 @@ static int tt_tw_state_entry(struct kretprobe_instance *ri, struct pt_regs *regs
 	u8 substate = READ_ONCE(tw->tw_substate);
 	u32 rcv_nxt;
 	struct tt_net *tn;
+
+	/* Whatever this CPU meant to park is history now. */
+	this_cpu_write(tt_tw_to_park, NULL);
 
 	if (substate != TCP_TIME_WAIT &&
 	    !(substate == TCP_FIN_WAIT2 && th->fin))
@@ -218,6 +237,10 @@ static int tt_tw_state_return(struct kretprobe_instance *ri,
 		       tt_knob(d->tn, TT_KNOB_tw_isn_gap);
 	r->stamp = jiffies;
 	r->armed = true;
+
+	/* The caller kills the tw next, on this CPU: keep it instead. */
+	if (tt_knob(d->tn, TT_KNOB_tw_restore))
+		this_cpu_write(tt_tw_to_park, d->tw);
 	return 0;
 }
 
@@ -265,6 +288,208 @@ static int tt_tw_synack_entry(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/* ---- returning to TIME-WAIT (tw_restore) ---- */
+
+#define TT_TW_HIDDEN	0x80000000U	/* never part of an ehash mask */
+#define TT_TW_GC_PERIOD	(HZ / 10)
+
+struct tt_tw_parked {
+	struct list_head node;
+	struct inet_timewait_sock *tw;	/* our reference */
+	u32 hash;			/* tw_hash as the kernel set it */
+	struct tt_conn_id id;
+};
+
+static LIST_HEAD(tt_tw_parked);
+static DEFINE_SPINLOCK(tt_tw_parked_lock);
+static struct timer_list tt_tw_gc;
+static bool tt_tw_closing;		/* unload: park nothing more */
+
+/* Any hash has bit 31 set or not: only the saved original tells. */
+static void tt_tw_hide(struct tt_tw_parked *p, bool hide)
+{
+	WRITE_ONCE(p->tw->tw_hash, hide ? p->hash ^ TT_TW_HIDDEN : p->hash);
+}
+
+/*
+ * What holds the 4-tuple now: the new incarnation's request, the new
+ * incarnation itself (connected, or even closed and in TIME-WAIT of its
+ * own), or nothing.  The hidden tw is never found.
+ */
+enum { TT_TW_NOTHING, TT_TW_REQUEST, TT_TW_CONNECTED };
+
+static int tt_tw_successor(struct inet_timewait_sock *tw,
+			   const struct tt_conn_id *id)
+{
+	struct inet_hashinfo *hashinfo = tw->tw_dr->hashinfo;
+	struct net *net = twsk_net(tw);
+	struct sock *sk = NULL;
+	int what;
+
+	rcu_read_lock();
+	if (id->family == AF_INET)
+		sk = __inet_lookup_established(net, hashinfo, id->rmt_addr,
+					       id->rmt_port, id->loc_addr,
+					       id->loc_port, 0, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		sk = __inet6_lookup_established(net, hashinfo, &id->rmt_addr6,
+						id->rmt_port, &id->loc_addr6,
+						id->loc_port, 0, 0);
+#endif
+	rcu_read_unlock();
+	if (!sk)
+		return TT_TW_NOTHING;
+	what = sk->sk_state == TCP_NEW_SYN_RECV ? TT_TW_REQUEST :
+						 TT_TW_CONNECTED;
+	sock_gen_put(sk);
+	return what;
+}
+
+/* Back to TIME-WAIT: visible again, on its own timer. */
+static void tt_tw_restore(struct tt_tw_parked *p)
+{
+	struct tt_net *tn = tt_net(twsk_net(p->tw));
+
+	tt_tw_hide(p, false);
+	if (tt_net_live(tn))
+		tt_count(tn, TT_STAT_tw_restored);
+	inet_twsk_put(p->tw);
+	kfree(p);
+}
+
+/* The new incarnation is established: the old one goes for good. */
+static void tt_tw_retire(struct tt_tw_parked *p)
+{
+	inet_twsk_deschedule_put(p->tw);
+	kfree(p);
+}
+
+/* Decide what can be decided; @all: release everything (unload, netns). */
+static void tt_tw_resolve(const struct net *net, bool all)
+{
+	struct tt_tw_parked *p, *tmp;
+	LIST_HEAD(done);
+	bool more;
+
+	spin_lock_bh(&tt_tw_parked_lock);
+	list_for_each_entry_safe(p, tmp, &tt_tw_parked, node)
+		if (!net || net_eq(twsk_net(p->tw), net))
+			list_move(&p->node, &done);
+	spin_unlock_bh(&tt_tw_parked_lock);
+
+	list_for_each_entry_safe(p, tmp, &done, node) {
+		list_del(&p->node);
+		switch (all ? TT_TW_NOTHING : tt_tw_successor(p->tw, &p->id)) {
+		case TT_TW_CONNECTED:
+			tt_tw_retire(p);
+			break;
+		case TT_TW_REQUEST:
+			spin_lock_bh(&tt_tw_parked_lock);
+			list_add(&p->node, &tt_tw_parked);
+			spin_unlock_bh(&tt_tw_parked_lock);
+			break;
+		default:
+			tt_tw_restore(p);
+		}
+	}
+
+	spin_lock_bh(&tt_tw_parked_lock);
+	more = !list_empty(&tt_tw_parked) && !tt_tw_closing;
+	if (more)
+		mod_timer(&tt_tw_gc, jiffies + TT_TW_GC_PERIOD);
+	spin_unlock_bh(&tt_tw_parked_lock);
+}
+
+/* Handshakes that time out drop their request where no probe sees it. */
+static void tt_tw_gc_timer(struct timer_list *t)
+{
+	tt_tw_resolve(NULL, false);
+}
+
+/* What the override jumps to: return to the caller at once. */
+static void notrace tt_tw_skip(void)
+{
+}
+
+/* inet_twsk_deschedule_put(struct inet_timewait_sock *tw) */
+static int tt_tw_deschedule_entry(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct inet_timewait_sock *tw =
+		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
+	struct tt_tw_parked *p;
+
+	if (this_cpu_read(tt_tw_to_park) != tw)
+		return 0;
+	this_cpu_write(tt_tw_to_park, NULL);
+	/* A dying namespace purges its tws: let it. */
+	if (!tt_net_live(tt_net(twsk_net(tw))))
+		return 0;
+	p = kmalloc(sizeof(*p), GFP_ATOMIC);
+	if (!p)
+		return 0;
+	p->tw = tw;			/* the caller's reference, now ours */
+	p->hash = READ_ONCE(tw->tw_hash);
+	tt_conn_id_get(&tw->__tw_common, &p->id);
+
+	spin_lock_bh(&tt_tw_parked_lock);
+	if (tt_tw_closing) {
+		spin_unlock_bh(&tt_tw_parked_lock);
+		kfree(p);
+		return 0;
+	}
+	tt_tw_hide(p, true);
+	list_add(&p->node, &tt_tw_parked);
+	mod_timer(&tt_tw_gc, jiffies + TT_TW_GC_PERIOD);
+	spin_unlock_bh(&tt_tw_parked_lock);
+
+	regs->ip = (unsigned long)tt_tw_skip;
+	return 1;
+}
+
+/*
+ * inet_csk_reqsk_queue_drop(struct sock *sk, struct request_sock *req):
+ * a request leaves, by RST, by a closing listener, or because its
+ * handshake completed.  Only the first two should bring the tw back, and
+ * before the next SYN can arrive: look now.
+ */
+static int tt_tw_reqsk_drop_entry(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct request_sock *req =
+		(struct request_sock *)regs_get_kernel_argument(regs, 1);
+	struct tt_tw_parked *p, *found = NULL;
+	struct tt_conn_id id;
+
+	if (list_empty(&tt_tw_parked))
+		return 0;
+	tt_conn_id_get(&req->__req_common, &id);
+	spin_lock_bh(&tt_tw_parked_lock);
+	list_for_each_entry(p, &tt_tw_parked, node) {
+		if (!memcmp(&p->id, &id, sizeof(id))) {
+			list_del(&p->node);
+			found = p;
+			break;
+		}
+	}
+	spin_unlock_bh(&tt_tw_parked_lock);
+	if (!found)
+		return 0;
+	/* Still the request itself in the table: it is being thrown out. */
+	if (tt_tw_successor(found->tw, &found->id) == TT_TW_CONNECTED) {
+		spin_lock_bh(&tt_tw_parked_lock);
+		list_add(&found->node, &tt_tw_parked);	/* the timer retires it */
+		spin_unlock_bh(&tt_tw_parked_lock);
+		return 0;
+	}
+	tt_tw_restore(found);
+	return 0;
+}
+
+void tt_time_wait_net_exit(struct net *net)
+{
+	tt_tw_resolve(net, true);
+}
+
 /* ---- TIME-WAIT length ---- */
 
 /* __inet_twsk_schedule(struct inet_timewait_sock *tw, int timeo, bool rearm) */
@@ -298,6 +523,10 @@ static struct kprobe tt_tw_probes_storage[] = {
 	  .pre_handler = tt_tw_synack_entry },
 	{ .symbol_name = "__inet_twsk_schedule",
 	  .pre_handler = tt_tw_schedule_entry },
+	{ .symbol_name = "inet_twsk_deschedule_put",
+	  .pre_handler = tt_tw_deschedule_entry },
+	{ .symbol_name = "inet_csk_reqsk_queue_drop",
+	  .pre_handler = tt_tw_reqsk_drop_entry },
 };
 
 static struct kprobe *tt_tw_probes[ARRAY_SIZE(tt_tw_probes_storage)];
@@ -307,6 +536,7 @@ int tt_time_wait_init(void)
 	unsigned int i;
 	int err;
 
+	timer_setup(&tt_tw_gc, tt_tw_gc_timer, 0);
 	for (i = 0; i < ARRAY_SIZE(tt_tw_probes); i++)
 		tt_tw_probes[i] = &tt_tw_probes_storage[i];
 	err = tt_register_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
@@ -318,8 +548,14 @@ int tt_time_wait_init(void)
 	return err;
 }
 
+/* Parked sockets go back to TIME-WAIT: nothing of ours may stay. */
 void tt_time_wait_exit(void)
 {
 	unregister_kretprobe(&tt_tw_state_probe);
 	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	spin_lock_bh(&tt_tw_parked_lock);
+	tt_tw_closing = true;
+	spin_unlock_bh(&tt_tw_parked_lock);
+	del_timer_sync(&tt_tw_gc);
+	tt_tw_resolve(NULL, true);
 }

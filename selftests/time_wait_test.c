@@ -118,7 +118,8 @@ static long long get_knob(struct __test_metadata *_metadata, const char *knob)
 }
 
 enum {
-	C_SEQ, C_TS, C_NEVER, C_REF_TS, C_STOCK, C_RAISED, C_LEN, C_NR
+	C_SEQ, C_TS, C_NEVER, C_REF_TS, C_STOCK, C_RAISED, C_LEN, C_RESTORED,
+	C_NR
 };
 
 static const char counter_names[C_NR][24] = {
@@ -129,6 +130,7 @@ static const char counter_names[C_NR][24] = {
 	[C_STOCK] = "tw_syn_refused_stock",
 	[C_RAISED] = "tw_isn_raised",
 	[C_LEN] = "tw_length_set",
+	[C_RESTORED] = "tw_restored",
 };
 
 #define ANY	(-1LL)
@@ -1215,6 +1217,214 @@ TEST_F_TIMEOUT(tw, unload_with_time_wait, 60)
 				   NULL));
 	assert_works(_metadata, self->lfd, fd);
 	close(fd);
+}
+
+/* ---- return to TIME-WAIT (tw_restore) ---- */
+
+#define RESTORE_TW_MS	3000
+
+/*
+ * A crafted SYN above the old rcv_nxt reopens a fresh TIME-WAIT; the
+ * client's kernel, which has no such connection, answers our SYN-ACK with
+ * a RST: the SYN was an old duplicate.  Returns the SYN-ACK's index.
+ */
+static int old_duplicate(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(tw) *self, int family,
+			 const struct old_conn *o)
+{
+	struct tt_raw_seg seg = {
+		.family = family,
+		.flags = TT_TH_SYN,
+		.mss = 1460,
+		.sport = o->cport,
+		.dport = self->port,
+		.seq = o->rcv_nxt + SYN_DIST,
+	};
+	unsigned int mark = cap_mark(_metadata, &self->cap);
+	int i, ret;
+
+	ret = tt_raw_send(&seg);
+	ASSERT_EQ(0, ret) TH_LOG("raw SYN: %s", strerror(-ret));
+	i = cap_wait(_metadata, &self->cap, mark, TT_TH_SYN | TT_TH_ACK, true,
+		     self->port, o->cport, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("the SYN did not reopen");
+	ASSERT_LE(0, cap_wait(_metadata, &self->cap, i, TT_TH_RST, true,
+			      o->cport, self->port, IO_MS))
+		TH_LOG("no RST from the client's kernel");
+	return i;
+}
+
+/* The TIME-WAIT of @o is there again, within a moment of the RST. */
+static void assert_back(struct __test_metadata *_metadata, int family,
+			unsigned short port, const struct old_conn *o,
+			struct tt_diag_sock *ds)
+{
+	long long end = now_ms() + IO_MS;
+
+	while (tw_find(_metadata, family, port, o->cport, ds)) {
+		ASSERT_LT(now_ms(), end) TH_LOG("not back in TIME-WAIT");
+		tt_msleep(5);
+	}
+}
+
+/*
+ * tw_restore=1: after the old duplicate's RST the 4-tuple is in TIME-WAIT
+ * again with what was left of its time, and goes at the original
+ * deadline, not later.  tw_restore=0: the RST leaves nothing (stock).
+ */
+TEST_F_TIMEOUT(tw, restore_after_old_duplicate, 60)
+{
+	long long want[C_NR] = { 0 };
+	struct tt_diag_sock ds;
+	struct counts c0, c1;
+	struct old_conn o;
+	long long t_back, gone;
+
+	cap_open(_metadata, &self->cap, false);
+	set_knob(_metadata, "time_wait_ms", RESTORE_TW_MS);
+
+	set_knob(_metadata, "tw_restore", 0);
+	make_old(_metadata, variant->family, self->lfd, self->port,
+		 &self->cap, SMALL_BYTES, SMALL_BYTES, true, &o);
+	counts_take(_metadata, &c0);
+	old_duplicate(_metadata, self, variant->family, &o);
+	tt_msleep(200);
+	ASSERT_EQ(-ENOENT, tw_find(_metadata, variant->family, self->port,
+				   o.cport, NULL))
+		TH_LOG("tw_restore=0: TIME-WAIT survived the reopen");
+	counts_take(_metadata, &c1);
+	want[C_SEQ] = 1;
+	want[C_RAISED] = ANY;
+	assert_counts(_metadata, &c0, &c1, want, "tw_restore=0");
+
+	set_knob(_metadata, "tw_restore", 1);
+	make_old(_metadata, variant->family, self->lfd, self->port,
+		 &self->cap, SMALL_BYTES, SMALL_BYTES, true, &o);
+	counts_take(_metadata, &c0);
+	tt_msleep(500);		/* so that "the rest" differs from all */
+	old_duplicate(_metadata, self, variant->family, &o);
+	assert_back(_metadata, variant->family, self->port, &o, &ds);
+	t_back = now_ms();
+	TH_LOG("back in TIME-WAIT %lld ms after it began, %u ms left",
+	       t_back - o.t_tw, ds.expires_ms);
+	/* the rest of the original time, not a new one */
+	assert_expires(_metadata, o.t_tw, &ds, t_back, RESTORE_TW_MS);
+	ASSERT_GT(RESTORE_TW_MS - 400, (long long)ds.expires_ms);
+	counts_take(_metadata, &c1);
+	want[C_RESTORED] = 1;
+	assert_counts(_metadata, &c0, &c1, want, "tw_restore=1");
+
+	gone = tw_wait_gone(_metadata, variant->family, self->port, o.cport,
+			    RESTORE_TW_MS + TW_SLACK_MS);
+	ASSERT_LT(0, gone) TH_LOG("restored TIME-WAIT never ended");
+	TH_LOG("gone %lld ms after TIME-WAIT began", gone - o.t_tw);
+	ASSERT_LE(RESTORE_TW_MS - TICK_MS, gone - o.t_tw);
+	ASSERT_GE(RESTORE_TW_MS + TW_SLACK_MS, gone - o.t_tw);
+}
+
+/*
+ * A restored TIME-WAIT behaves as one: the client's retransmitted FIN is
+ * answered with the TIME-WAIT ACK, and a new SYN is judged by tw_reopen
+ * again (mode 0: an ACK).
+ */
+TEST_F_TIMEOUT(tw, restore_behaves_as_time_wait, 60)
+{
+	struct tt_raw_seg fin = {
+		.family = variant->family,
+		.flags = TT_TH_FIN | TT_TH_ACK,
+	};
+	struct tt_raw_seg syn = {
+		.family = variant->family,
+		.flags = TT_TH_SYN,
+		.mss = 1460,
+	};
+	struct tt_diag_sock ds;
+	struct old_conn o;
+	unsigned int mark;
+	int i, ret;
+
+	cap_open(_metadata, &self->cap, false);
+	set_knob(_metadata, "time_wait_ms", 10000);
+	set_knob(_metadata, "tw_restore", 1);
+	/*
+	 * The client's kernel answers each TIME-WAIT ACK below with an
+	 * in-window RST, which would end any TIME-WAIT (RFC 1337).
+	 */
+	ASSERT_EQ(0, tt_write_str(RFC1337, "1"));
+	make_old(_metadata, variant->family, self->lfd, self->port,
+		 &self->cap, SMALL_BYTES, SMALL_BYTES, true, &o);
+	old_duplicate(_metadata, self, variant->family, &o);
+	assert_back(_metadata, variant->family, self->port, &o, &ds);
+
+	fin.sport = o.cport;
+	fin.dport = self->port;
+	fin.seq = o.rcv_nxt - 1;
+	fin.ack = o.snd_nxt;
+	mark = cap_mark(_metadata, &self->cap);
+	ret = tt_raw_send(&fin);
+	ASSERT_EQ(0, ret) TH_LOG("raw FIN: %s", strerror(-ret));
+	i = cap_wait(_metadata, &self->cap, mark, TT_TH_ACK, true, self->port,
+		     o.cport, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("retransmitted FIN not ACKed");
+	ASSERT_EQ(o.snd_nxt, self->cap.seg[i].seq);
+	ASSERT_EQ(o.rcv_nxt, self->cap.seg[i].ack);
+
+	set_knob(_metadata, "tw_reopen", NEVER);
+	syn.sport = o.cport;
+	syn.dport = self->port;
+	syn.seq = o.rcv_nxt + 2 * SYN_DIST;
+	mark = cap_mark(_metadata, &self->cap);
+	ret = tt_raw_send(&syn);
+	ASSERT_EQ(0, ret) TH_LOG("raw SYN: %s", strerror(-ret));
+	i = cap_wait(_metadata, &self->cap, mark, TT_TH_ACK, true, self->port,
+		     o.cport, IO_MS);
+	ASSERT_LE(0, i) TH_LOG("mode 0: new SYN not answered by an ACK");
+	ASSERT_EQ(o.rcv_nxt, self->cap.seg[i].ack);
+	tt_msleep(50);
+	ASSERT_GT(0, cap_find(_metadata, &self->cap, mark,
+			      TT_TH_SYN | TT_TH_ACK, true, self->port,
+			      o.cport))
+		TH_LOG("mode 0 reopened a restored TIME-WAIT");
+	ASSERT_EQ(0, tw_find(_metadata, variant->family, self->port, o.cport,
+			     NULL));
+}
+
+/*
+ * With tw_restore=1 a real reconnect still works, and once it is
+ * established the old TIME-WAIT is gone for good; unloading with a
+ * restored TIME-WAIT in place is clean.
+ */
+TEST_F_TIMEOUT(tw, restore_then_real_reconnect, 60)
+{
+	struct old_conn o;
+	long long end;
+	int cfd, ret;
+
+	cap_open(_metadata, &self->cap, false);
+	set_knob(_metadata, "time_wait_ms", 10000);
+	set_knob(_metadata, "tw_restore", 1);
+	make_old(_metadata, variant->family, self->lfd, self->port,
+		 &self->cap, SMALL_BYTES, SMALL_BYTES, true, &o);
+	cfd = reconnect_start(_metadata, variant->family, self->port, &o);
+	ret = reconnect_wait(_metadata, cfd, IO_MS);
+	ASSERT_EQ(0, ret) TH_LOG("reconnect: %s", strerror(-ret));
+	assert_works(_metadata, self->lfd, cfd);
+	end = now_ms() + IO_MS;
+	while (tw_find(_metadata, variant->family, self->port, o.cport,
+		       NULL) == 0) {
+		ASSERT_LT(now_ms(), end) TH_LOG("old TIME-WAIT still there");
+		tt_msleep(20);
+	}
+	close(cfd);
+
+	make_old(_metadata, variant->family, self->lfd, self->port,
+		 &self->cap, SMALL_BYTES, SMALL_BYTES, true, &o);
+	old_duplicate(_metadata, self, variant->family, &o);
+	assert_back(_metadata, variant->family, self->port, &o, NULL);
+	ret = tt_module_unload();
+	ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	ASSERT_EQ(0, tw_find(_metadata, variant->family, self->port, o.cport,
+			     NULL)) TH_LOG("unload lost the TIME-WAIT");
 }
 
 TEST_HARNESS_MAIN

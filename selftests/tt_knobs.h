@@ -29,6 +29,7 @@ static const struct tt_knob tt_knobs[] = {
 	{ "tw_reopen",		0,	2,	2 },
 	{ "tw_isn_gap",		1,	1073741824, 65537 },
 	{ "time_wait_ms",	100,	600000,	60000 },
+	{ "tw_restore",		0,	1,	0 },
 };
 
 #ifndef ARRAY_SIZE
