@@ -40,6 +40,11 @@
  *                      keepalive timer; when it fires we set linger2 to
  *                      -1 and the stock timer sends the RST and kills it.
  *
+ * If the ACK of our FIN is processed while close() still owns the socket,
+ * the stock code keeps a T <= 60 s orphan on the keepalive timer and
+ * resets the peer at expiry; for our silent values the keepalive probe
+ * turns that into a last, short mini-socket (T + 3.5 RTO, silent).
+ *
  * Our values are never multiples of HZ, which TCP_LINGER2 always is, so
  * they also mark the socket as ours; odd values ask for the RST.
  *
@@ -128,9 +133,22 @@ static int tt_fw2_keepalive_entry(struct kprobe *p, struct pt_regs *regs)
 	struct tt_net *tn;
 
 	if (READ_ONCE(sk->sk_state) != TCP_FIN_WAIT2 ||
-	    !sock_flag(sk, SOCK_DEAD) ||
-	    !tt_fw2_linger_is_ours(linger2) || !(linger2 & 1))
+	    !sock_flag(sk, SOCK_DEAD) || !tt_fw2_linger_is_ours(linger2))
 		return 0;
+	if (!(linger2 & 1)) {
+		/*
+		 * Silent, T <= 60 s, but our FIN's ACK found the socket owned
+		 * by its closing user: tcp_rcv_state_process() kept the full
+		 * socket on this timer for T, and the stock timer would now
+		 * reset the peer.  Have it park a mini-socket instead, for
+		 * the least it allows (3.5 RTO), to die silently.
+		 */
+		if (tcp_fin_time(sk) <= TCP_TIMEWAIT_LEN) {
+			linger2 = tt_fw2_linger_mark(TCP_TIMEWAIT_LEN + 1, false);
+			WRITE_ONCE(tp->linger2, linger2);
+		}
+		return 0;
+	}
 	/* Skip the mini-socket: the stock timer resets and kills instead. */
 	WRITE_ONCE(tp->linger2, -1);
 	tn = tt_net_enabled(sock_net(sk));
@@ -287,10 +305,12 @@ static int tt_fw2_set_state_entry(struct kprobe *p, struct pt_regs *regs)
 	}
 	/*
 	 * Only sockets of user space: they pin their namespace, so the
-	 * entry never outlives it.
+	 * entry never outlives it.  Only a transition into FIN_WAIT_2:
+	 * close() sets it again (tcp_close_state()) before the orphaning,
+	 * after our tcp_close() probe may already have freed the entry.
 	 */
-	if (state != TCP_FIN_WAIT2 || sock_flag(sk, SOCK_DEAD) ||
-	    !sk->sk_net_refcnt)
+	if (state != TCP_FIN_WAIT2 || sk->sk_state == TCP_FIN_WAIT2 ||
+	    sock_flag(sk, SOCK_DEAD) || !sk->sk_net_refcnt)
 		return 0;
 	tn = tt_net_enabled(sock_net(sk));
 	if (!tn)
