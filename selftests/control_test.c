@@ -158,14 +158,8 @@ static long long read_stat(struct __test_metadata *_metadata,
 static void module_fresh_load(struct __test_metadata *_metadata,
 			      const char *params)
 {
-	int ret;
+	int ret = tt_module_fresh(params);
 
-	if (tt_module_loaded()) {
-		TH_LOG("unloading a stale %s first", TT_MODNAME);
-		ret = tt_module_unload();
-		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
-	}
-	ret = tt_module_load(params, false);
 	ASSERT_EQ(0, ret) TH_LOG("loading %s with \"%s\": %s",
 				 tt_module_path(), params, strerror(-ret));
 }

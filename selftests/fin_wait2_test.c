@@ -418,8 +418,7 @@ static void orphan_rst(struct __test_metadata *_metadata, struct tt_cap *cap,
 }
 
 FIXTURE(fw2) {
-	int init_netns;
-	int ns;
+	struct tt_bed bed;
 	struct tt_cap cap;
 };
 
@@ -440,40 +439,18 @@ FIXTURE_SETUP(fw2)
 	int ret;
 
 	self->cap.fd = -1;
-	self->ns = -1;
 	signal(SIGPIPE, SIG_IGN);	/* sends use MSG_NOSIGNAL anyway */
-	self->init_netns = tt_netns_current();
-	ASSERT_LE(0, self->init_netns);
-	if (tt_module_loaded()) {
-		TH_LOG("unloading a stale %s first", TT_MODNAME);
-		ret = tt_module_unload();
-		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
-	}
-	ret = tt_module_load("", false);
-	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", tt_module_path(),
-				 strerror(-ret));
-	/* fresh lo, counters and knobs; the capture sees everything after */
-	self->ns = tt_netns_new();
-	ASSERT_LE(0, self->ns) TH_LOG("new netns: %s", strerror(-self->ns));
+	ret = tt_bed_enter(&self->bed, "");
+	ASSERT_EQ(0, ret) TH_LOG("test bed: %s", strerror(-ret));
+	/* the capture sees everything after */
 	ret = tt_cap_open(&self->cap, true);
 	ASSERT_EQ(0, ret) TH_LOG("capture on lo: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(fw2)
 {
-	int ret;
-
 	tt_cap_close(&self->cap);
-	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
-	if (self->ns >= 0)
-		close(self->ns);
-	close(self->init_netns);
-	if (tt_module_loaded()) {
-		ret = tt_module_unload();
-		if (ret)
-			TH_LOG("unload: %s", strerror(-ret));
-		EXPECT_EQ(0, ret);
-	}
+	EXPECT_EQ(0, tt_bed_leave(&self->bed));
 }
 
 /* ---- orphans ---- */

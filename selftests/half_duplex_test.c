@@ -168,8 +168,7 @@ static void client_finish(struct __test_metadata *_metadata, int cfd)
 }
 
 FIXTURE(hd) {
-	int init_netns;
-	int ns;
+	struct tt_bed bed;
 	struct tt_cap cap;
 };
 
@@ -190,42 +189,19 @@ FIXTURE_SETUP(hd)
 	int ret;
 
 	self->cap.fd = -1;
-	self->ns = -1;
 	/* every send uses MSG_NOSIGNAL; this is a second line */
 	signal(SIGPIPE, SIG_IGN);
-	self->init_netns = tt_netns_current();
-	ASSERT_LE(0, self->init_netns);
-	if (tt_module_loaded()) {
-		TH_LOG("unloading a stale %s first", TT_MODNAME);
-		ret = tt_module_unload();
-		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
-	}
-	ret = tt_module_load("", false);
-	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", tt_module_path(),
-				 strerror(-ret));
-
-	/* clean lo, counters and MIB; the capture sees everything after */
-	self->ns = tt_netns_new();
-	ASSERT_LE(0, self->ns) TH_LOG("new netns: %s", strerror(-self->ns));
+	ret = tt_bed_enter(&self->bed, "");
+	ASSERT_EQ(0, ret) TH_LOG("test bed: %s", strerror(-ret));
+	/* the capture sees everything after */
 	ret = tt_cap_open(&self->cap, true);
 	ASSERT_EQ(0, ret) TH_LOG("capture on lo: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(hd)
 {
-	int ret;
-
 	tt_cap_close(&self->cap);
-	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
-	if (self->ns >= 0)
-		close(self->ns);
-	close(self->init_netns);
-	if (tt_module_loaded()) {
-		ret = tt_module_unload();
-		if (ret)
-			TH_LOG("unload: %s", strerror(-ret));
-		EXPECT_EQ(0, ret);
-	}
+	EXPECT_EQ(0, tt_bed_leave(&self->bed));
 }
 
 /* ---- 1, 2: close() with unread data ---- */
@@ -742,7 +718,7 @@ TEST_F_TIMEOUT(hd, netns_independence, 60)
 
 	/* A (the fixture's netns) graceful, B stock */
 	set_mode(_metadata, GRACEFUL);
-	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+	ASSERT_EQ(0, tt_netns_enter(self->bed.init_netns));
 	ns_b = tt_netns_new();
 	ASSERT_LE(0, ns_b);
 	ASSERT_EQ(0, tt_cap_open(&cap_b, true));
@@ -751,7 +727,7 @@ TEST_F_TIMEOUT(hd, netns_independence, 60)
 	/* both connections first, then both closes: the events interleave */
 	unread_setup(_metadata, variant->family, &ub);
 	snap_take(_metadata, &b0);
-	ASSERT_EQ(0, tt_netns_enter(self->ns));
+	ASSERT_EQ(0, tt_netns_enter(self->bed.ns));
 	unread_setup(_metadata, variant->family, &ua);
 	snap_take(_metadata, &a0);
 	ASSERT_EQ(0, close(ua.afd));

@@ -511,8 +511,7 @@ static void assert_works(struct __test_metadata *_metadata, int lfd, int cfd)
 /* ---- fixture ---- */
 
 FIXTURE(tw) {
-	int init_netns;
-	int ns;
+	struct tt_bed bed;
 	int lfd;
 	unsigned short port;
 	struct tt_cap cap;
@@ -535,21 +534,10 @@ FIXTURE_SETUP(tw)
 	int ret;
 
 	self->cap.fd = -1;
-	self->ns = -1;
 	self->lfd = -1;
 	signal(SIGPIPE, SIG_IGN);
-	self->init_netns = tt_netns_current();
-	ASSERT_LE(0, self->init_netns);
-	if (tt_module_loaded()) {
-		TH_LOG("unloading a stale %s first", TT_MODNAME);
-		ret = tt_module_unload();
-		ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
-	}
-	ret = tt_module_load("", false);
-	ASSERT_EQ(0, ret) TH_LOG("loading %s: %s", tt_module_path(),
-				 strerror(-ret));
-	self->ns = tt_netns_new();
-	ASSERT_LE(0, self->ns) TH_LOG("new netns: %s", strerror(-self->ns));
+	ret = tt_bed_enter(&self->bed, "");
+	ASSERT_EQ(0, ret) TH_LOG("test bed: %s", strerror(-ret));
 	self->lfd = tt_net_listen(variant->family, 16, &self->port);
 	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
 	ret = tt_diag_dump(variant->family, TT_DIAG_ALL, NULL, 0);
@@ -559,21 +547,10 @@ FIXTURE_SETUP(tw)
 
 FIXTURE_TEARDOWN(tw)
 {
-	int ret;
-
 	tt_cap_close(&self->cap);
 	if (self->lfd >= 0)
 		close(self->lfd);
-	EXPECT_EQ(0, tt_netns_enter(self->init_netns));
-	if (self->ns >= 0)
-		close(self->ns);
-	close(self->init_netns);
-	if (tt_module_loaded()) {
-		ret = tt_module_unload();
-		if (ret)
-			TH_LOG("unload: %s", strerror(-ret));
-		EXPECT_EQ(0, ret);
-	}
+	EXPECT_EQ(0, tt_bed_leave(&self->bed));
 }
 
 static void cap_open(struct __test_metadata *_metadata, struct tt_cap *cap,
@@ -1070,7 +1047,7 @@ TEST_F_TIMEOUT(tw, time_wait_length, 60)
 	assert_counts(_metadata, &cb0, &cb1, want_b, "netns B");
 
 	/* A: the fixture's */
-	ASSERT_EQ(0, tt_netns_enter(self->ns));
+	ASSERT_EQ(0, tt_netns_enter(self->bed.ns));
 	set_knob(_metadata, "time_wait_ms", SHORT_TW_MS);
 	for (i = 0; i < 2; i++) {
 		counts_take(_metadata, &c0);
@@ -1109,7 +1086,7 @@ TEST_F_TIMEOUT(tw, time_wait_length, 60)
 	assert_expires(_metadata, b.t_fin, &ds, t, STOCK_TW_MS);
 	close(lfd_b);
 	close(ns_b);
-	ASSERT_EQ(0, tt_netns_enter(self->ns));
+	ASSERT_EQ(0, tt_netns_enter(self->bed.ns));
 }
 
 /*

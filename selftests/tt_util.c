@@ -682,3 +682,61 @@ int tt_child_run(int (*fn)(void *), void *arg)
 
 	return pid < 0 ? pid : tt_child_wait(pid);
 }
+
+int tt_module_fresh(const char *params)
+{
+	int ret;
+
+	if (tt_module_loaded()) {
+		fprintf(stderr, "# unloading a stale %s first\n", TT_MODNAME);
+		ret = tt_module_unload();
+		if (ret)
+			return ret;
+	}
+	return tt_module_load(params, false);
+}
+
+int tt_bed_enter(struct tt_bed *bed, const char *params)
+{
+	int ret;
+
+	bed->ns = -1;
+	bed->init_netns = tt_netns_current();
+	if (bed->init_netns < 0)
+		return bed->init_netns;
+	ret = tt_module_fresh(params);
+	if (ret) {
+		fprintf(stderr, "# loading %s: %s\n", tt_module_path(),
+			strerror(-ret));
+		return ret;
+	}
+	/* fresh lo, counters, knobs and MIB for every test */
+	bed->ns = tt_netns_new();
+	if (bed->ns < 0) {
+		fprintf(stderr, "# new netns: %s\n", strerror(-bed->ns));
+		return bed->ns;
+	}
+	return 0;
+}
+
+int tt_bed_leave(struct tt_bed *bed)
+{
+	int ret = 0, err;
+
+	if (bed->init_netns >= 0) {
+		ret = tt_netns_enter(bed->init_netns);
+		close(bed->init_netns);
+		bed->init_netns = -1;
+	}
+	if (bed->ns >= 0) {
+		close(bed->ns);
+		bed->ns = -1;
+	}
+	if (tt_module_loaded()) {
+		err = tt_module_unload();
+		if (err)
+			fprintf(stderr, "# unload: %s\n", strerror(-err));
+		ret = ret ? ret : err;
+	}
+	return ret;
+}

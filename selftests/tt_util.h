@@ -33,6 +33,21 @@ const char *tt_module_path(void);
 int tt_module_load(const char *params, bool exist_ok);
 int tt_module_unload(void);
 bool tt_module_loaded(void);
+int tt_module_fresh(const char *params);	/* unload a stale one, load */
+
+/*
+ * What every policy test stands on: the module freshly loaded with
+ * @params and a new network namespace (lo up) entered; tt_bed_leave()
+ * goes back to the namespace of the caller and unloads the module.
+ * Both report a failing step on stderr and return its -errno.
+ */
+struct tt_bed {
+	int init_netns;		/* fd of the caller's namespace */
+	int ns;			/* fd of the new one */
+};
+
+int tt_bed_enter(struct tt_bed *bed, const char *params);
+int tt_bed_leave(struct tt_bed *bed);
 
 /* Files */
 int tt_read_file(const char *path, char *buf, size_t size);
