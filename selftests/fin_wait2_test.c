@@ -35,6 +35,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "tt_checks.h"
 #include "tt_harness.h"
 #include "tt_net.h"
 #include "tt_util.h"
@@ -134,25 +135,6 @@ static void snap_after(struct __test_metadata *_metadata,
 
 /* Capture */
 
-static int cap_count(struct __test_metadata *_metadata, struct tt_cap *cap,
-		     unsigned int flags, unsigned short sport,
-		     unsigned short dport)
-{
-	int n = tt_cap_count(cap, flags, sport, dport);
-
-	ASSERT_LE(0, n) TH_LOG("capture: %s", strerror(-n));
-	return n;
-}
-
-/* A capture without a RST proves nothing unless it saw the rest. */
-static void assert_cap_sane(struct __test_metadata *_metadata,
-			    struct tt_cap *cap, unsigned short cport,
-			    unsigned short sport)
-{
-	ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_SYN, cport, sport))
-		TH_LOG("capture missed the SYN %u -> %u", cport, sport);
-	ASSERT_EQ(0ULL, cap->drops) TH_LOG("capture dropped frames");
-}
 
 /* The connection */
 
