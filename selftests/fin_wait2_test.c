@@ -133,9 +133,6 @@ static void snap_after(struct __test_metadata *_metadata,
 	}
 }
 
-/* Capture */
-
-
 /* The connection */
 
 struct conn {
