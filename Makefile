@@ -8,6 +8,11 @@
 #   make check               checkpatch + selftests on every kernel
 #   make check-6.1 [TESTS="a_test b_test"]   selftests on one kernel
 #   make vm [KERNEL=...]     interactive VM with the module loaded
+#   make bench [ROUNDS=N]    benchmarks, one boot per kernel: medians and
+#                            ratios to the unloaded kernel, as a table and
+#                            as JSON in build/bench/full.json
+#   make bench-smoke         the same harness in seconds (part of `make
+#                            check`): proves it works, judges no speed
 #   make checkpatch | sparse | W1 | clean
 
 KERNEL ?= 6.1
@@ -24,6 +29,7 @@ KDIR = /lib/modules/$(call KVER,$(1))/build
 SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
 
 .PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
+	bench bench-smoke \
 	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(KERNELS))
 
 all: module
@@ -55,6 +61,13 @@ $(addprefix check-,$(KERNELS)): check-%: module-% selftests
 
 check: deps
 	@bash $(TOP)/scripts/check.sh $(KERNELS)
+
+# Documentation/performance.rst says what the numbers mean.
+bench: $(addprefix module-,$(KERNELS))
+	@bash $(TOP)/scripts/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) $(KERNELS)
+
+bench-smoke: $(addprefix module-,$(KERNELS))
+	@bash $(TOP)/scripts/bench.sh --smoke $(KERNELS)
 
 checkpatch: deps
 	@sh $(TOP)/scripts/checkpatch.sh

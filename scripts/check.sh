@@ -5,7 +5,9 @@
 #   check.sh 6.1 6.12
 # Every static check counts as one test; every kselftest case as one test
 # per kernel; a VM that fails without a failing case (kernel warning,
-# crash, hang) counts as one more failure.  Ends with
+# crash, hang) counts as one more failure.  bench-smoke (the benchmark
+# harness in seconds, every kernel) is one test: it passes when every
+# scenario produced well-formed results; it never judges speed.  Ends with
 # "N passed, N failed, N skipped" and exits non-zero if anything failed.
 set -uo pipefail
 
@@ -60,6 +62,19 @@ for k in "$@"; do
 		echo "not ok - vm-$k: the VM failed outside any test case"
 	fi
 done
+
+bench=()
+for k in "$@"; do
+	[ -f "${TT_BUILD:-$TOP/build}/$k/tcp_teardown.ko" ] && bench+=("$k")
+done
+if [ ${#bench[@]} -gt 0 ]; then
+	bash "$TOP/scripts/bench.sh" --smoke "${bench[@]}" \
+		>"$LOG/bench-smoke.log" 2>&1
+	result bench-smoke $?
+else
+	echo "no kernel has a module built" >"$LOG/bench-smoke.log"
+	result bench-smoke 1
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -3,7 +3,8 @@
 #
 # Boot a supported Debian kernel in QEMU with the module and the selftests.
 #
-#   vm.sh --kernel 6.1|6.12 --mode check|run|shell [--tests "a b"]
+#   vm.sh --kernel 6.1|6.12 --mode check|run|shell|bench [--tests "a b"]
+#         [--bench "full|smoke [rounds=N]"]
 #
 # check: runs every selftest binary, streams their KTAP here, and exits
 #        0 only if the guest reported success AND its kernel log holds no
@@ -11,6 +12,9 @@
 #        killed after TT_VM_TIMEOUT seconds (default 900) and fails.
 # run:   the demonstration (scripts/guest/demo.sh).
 # shell: interactive shell on the console, module loaded.
+# bench: the benchmarks (scripts/guest/bench.sh, tt-bench); their results
+#        are "TTBENCH {json}" lines in the output, which scripts/bench.sh
+#        collects from the serial log.
 #
 # Environment: TT_ACCEL=auto|kvm|tcg (auto boots once with KVM to see that
 # it really runs guests, and remembers the answer), TT_VM_MEM (MiB).
@@ -18,12 +22,13 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${TT_BUILD:-$TOP/build}
-series=6.1 mode=check tests=
+series=6.1 mode=check tests= bench=full
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
+	--bench) bench=$2; shift 2 ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -40,6 +45,7 @@ mkdir -p "$root/bin" "$root/lib/modules" "$root/tests"
 cp /bin/busybox "$root/bin/busybox"
 install -m 0755 "$TOP/scripts/guest/init" "$root/init"
 install -m 0755 "$TOP/scripts/guest/demo.sh" "$root/demo.sh"
+install -m 0755 "$TOP/scripts/guest/bench.sh" "$root/bench.sh"
 
 poweroff=$BUILD/guest/tt-poweroff
 if [ ! -x "$poweroff" ] || [ "$TOP/scripts/guest/tt-poweroff.c" -nt "$poweroff" ]; then
@@ -56,10 +62,19 @@ if [ ! -x "$demo" ] || [ -n "$(find "${demo_src[@]}" "$TOP"/selftests/*.h -newer
 fi
 cp "$demo" "$root/bin/"
 
+# The measurements of `make bench`, on the same helpers.
+bench_bin=$BUILD/guest/tt-bench
+bench_src=("$TOP/scripts/guest/tt-bench.c" "$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
+if [ ! -x "$bench_bin" ] || [ -n "$(find "${bench_src[@]}" "$TOP"/selftests/*.h -newer "$bench_bin")" ]; then
+	gcc -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$TOP/selftests" \
+		-o "$bench_bin" "${bench_src[@]}"
+fi
+cp "$bench_bin" "$root/bin/"
+
 cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
 # The kernel's own modules the tests need, decompressed: busybox insmod
 # would hand a compressed image to init_module().
-for m in veth tun; do
+for m in veth tun inet_diag tcp_diag; do
 	f=$(find "/lib/modules/$rel/kernel" -name "$m.ko*" | head -n 1)
 	[ -n "$f" ] || { echo "vm.sh: $m module missing for $rel" >&2; exit 1; }
 	case "$f" in
@@ -120,7 +135,7 @@ console=$out/console.log tap=$out/tap.log
 echo "# vm: $rel ($accel), mode $mode; kernel log: $console"
 set +e
 timeout "$timeout_s" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" \
-	-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\"" </dev/null &
+	-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\" TT_BENCH=\"$bench\"" </dev/null &
 qpid=$!
 tail -n +1 -f --pid=$qpid "$tap"
 wait $qpid
