@@ -221,8 +221,9 @@ static void tt_fw2_timer(struct timer_list *t)
 	struct tt_net *tn = tt_net(sock_net(sk));
 	u32 idle, limit = 0;
 	bool done = true;
+	unsigned long flags;
 
-	spin_lock_bh(&tt_fw2_lock);
+	spin_lock_irqsave(&tt_fw2_lock, flags);
 	if (hash_hashed(&e->node)) {
 		if (!e->cancelled && tt_net_live(tn) &&
 		    READ_ONCE(sk->sk_state) == TCP_FIN_WAIT2 &&
@@ -241,7 +242,7 @@ static void tt_fw2_timer(struct timer_list *t)
 		/* Module unload took the entry over. */
 		done = false;
 	}
-	spin_unlock_bh(&tt_fw2_lock);
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 
 	if (!done)
 		return;
@@ -253,6 +254,7 @@ static void tt_fw2_timer(struct timer_list *t)
 static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 {
 	struct tt_fw2_entry *e;
+	unsigned long flags;
 
 	e = kzalloc(sizeof(*e), GFP_ATOMIC);
 	if (!e)
@@ -261,9 +263,9 @@ static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 	e->sk = sk;
 	timer_setup(&e->timer, tt_fw2_timer, 0);
 
-	spin_lock_bh(&tt_fw2_lock);
+	spin_lock_irqsave(&tt_fw2_lock, flags);
 	if (tt_fw2_find(sk)) {
-		spin_unlock_bh(&tt_fw2_lock);
+		spin_unlock_irqrestore(&tt_fw2_lock, flags);
 		sock_put(sk);
 		kfree(e);
 		return;
@@ -271,7 +273,7 @@ static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 	hash_add(tt_fw2_hash, &e->node, (unsigned long)sk);
 	tt_fw2_tracked++;
 	mod_timer(&e->timer, jiffies + msecs_to_jiffies(ms));
-	spin_unlock_bh(&tt_fw2_lock);
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 	tt_count(tn, TT_STAT_fw2_idle_tracked);
 }
 
@@ -279,16 +281,17 @@ static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 static void tt_fw2_cancel(const struct sock *sk)
 {
 	struct tt_fw2_entry *e;
+	unsigned long flags;
 
 	if (!READ_ONCE(tt_fw2_tracked))
 		return;
-	spin_lock_bh(&tt_fw2_lock);
+	spin_lock_irqsave(&tt_fw2_lock, flags);
 	e = tt_fw2_find(sk);
 	if (e && !e->cancelled) {
 		e->cancelled = true;
 		mod_timer(&e->timer, jiffies);
 	}
-	spin_unlock_bh(&tt_fw2_lock);
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 }
 
 /* tcp_set_state(struct sock *sk, int state), socket locked */
@@ -334,20 +337,57 @@ static struct kprobe tt_fw2_probes_storage[] = {
 	  .pre_handler = tt_fw2_keepalive_entry },
 	{ .symbol_name = "tw_timer_handler",
 	  .pre_handler = tt_fw2_tw_expiry_entry },
-	{ .symbol_name = "tcp_set_state",
-	  .pre_handler = tt_fw2_set_state_entry },
-	{ .symbol_name = "tcp_close", .pre_handler = tt_fw2_tcp_close_entry },
 };
 
 static struct kprobe *tt_fw2_probes[ARRAY_SIZE(tt_fw2_probes_storage)];
 
+/*
+ * tcp_set_state() runs several times per connection: its probe, and the
+ * one that cancels tracking at close(), are armed only while some
+ * namespace has fin_wait2_idle_ms set.
+ */
+static struct kprobe tt_fw2_set_state_probe = {
+	.symbol_name = "tcp_set_state",
+	.pre_handler = tt_fw2_set_state_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe tt_fw2_tcp_close_probe = {
+	.symbol_name = "tcp_close",
+	.pre_handler = tt_fw2_tcp_close_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe *tt_fw2_idle_probes[] = {
+	&tt_fw2_set_state_probe,
+	&tt_fw2_tcp_close_probe,
+};
+
+static struct tt_probe_set tt_fw2_idle_set = {
+	.probes = tt_fw2_idle_probes,
+	.nr = ARRAY_SIZE(tt_fw2_idle_probes),
+	.lock = __MUTEX_INITIALIZER(tt_fw2_idle_set.lock),
+};
+
+void tt_fin_wait2_idle_changed(int old, int new)
+{
+	tt_probe_set_use(&tt_fw2_idle_set, !!new - !!old);
+}
+
 int tt_fin_wait2_init(void)
 {
 	unsigned int i;
+	int err;
 
 	for (i = 0; i < ARRAY_SIZE(tt_fw2_probes); i++)
 		tt_fw2_probes[i] = &tt_fw2_probes_storage[i];
-	return tt_register_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	err = tt_register_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	if (err)
+		return err;
+	err = tt_probe_set_register(&tt_fw2_idle_set);
+	if (err)
+		tt_unregister_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	return err;
 }
 
 /*
@@ -360,17 +400,19 @@ void tt_fin_wait2_exit(void)
 	struct tt_fw2_entry *e;
 	struct hlist_node *tmp;
 	unsigned int bkt;
+	unsigned long flags;
 
+	tt_probe_set_unregister(&tt_fw2_idle_set);
 	tt_unregister_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
 	for (;;) {
 		e = NULL;
-		spin_lock_bh(&tt_fw2_lock);
+		spin_lock_irqsave(&tt_fw2_lock, flags);
 		hash_for_each_safe(tt_fw2_hash, bkt, tmp, e, node) {
 			hash_del(&e->node);
 			tt_fw2_tracked--;
 			break;
 		}
-		spin_unlock_bh(&tt_fw2_lock);
+		spin_unlock_irqrestore(&tt_fw2_lock, flags);
 		if (!e)
 			break;
 		del_timer_sync(&e->timer);

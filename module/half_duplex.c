@@ -60,7 +60,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kprobes.h>
-#include <linux/mutex.h>
 #include <linux/skbuff.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_timewait_sock.h>
@@ -347,41 +346,23 @@ static struct kprobe *tt_hd_probes[] = {
 	&tt_hd_close_probe,
 	&tt_hd_rcv_state_probe,
 	&tt_hd_timewait_probe,
+};
+
+/* Runs for every segment of every ESTABLISHED connection: mode 2 only. */
+static struct kprobe *tt_hd_strict_probes[] = {
 	&tt_hd_established_probe,
 };
 
-/*
- * The tcp_rcv_established() probe is armed while at least one namespace
- * is in mode 2.  Namespaces report their mode through tt_knob_changed(),
- * from process context.
- */
-static DEFINE_MUTEX(tt_hd_strict_lock);
-static unsigned int tt_hd_strict_nets;
-static bool tt_hd_registered;
-
-static void tt_hd_sync_strict_probe(void)
-{
-	bool armed = !kprobe_disabled(&tt_hd_established_probe);
-	bool want = tt_hd_strict_nets > 0;
-
-	lockdep_assert_held(&tt_hd_strict_lock);
-	if (!tt_hd_registered || armed == want)
-		return;
-	if (want)
-		enable_kprobe(&tt_hd_established_probe);
-	else
-		disable_kprobe(&tt_hd_established_probe);
-}
+static struct tt_probe_set tt_hd_strict = {
+	.probes = tt_hd_strict_probes,
+	.nr = ARRAY_SIZE(tt_hd_strict_probes),
+	.lock = __MUTEX_INITIALIZER(tt_hd_strict.lock),
+};
 
 void tt_half_duplex_mode_changed(int old, int new)
 {
-	mutex_lock(&tt_hd_strict_lock);
-	if (old == TT_HD_STRICT)
-		tt_hd_strict_nets--;
-	if (new == TT_HD_STRICT)
-		tt_hd_strict_nets++;
-	tt_hd_sync_strict_probe();
-	mutex_unlock(&tt_hd_strict_lock);
+	tt_probe_set_use(&tt_hd_strict,
+			 (new == TT_HD_STRICT) - (old == TT_HD_STRICT));
 }
 
 int tt_half_duplex_init(void)
@@ -391,17 +372,14 @@ int tt_half_duplex_init(void)
 	err = tt_register_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
 	if (err)
 		return err;
-	mutex_lock(&tt_hd_strict_lock);
-	tt_hd_registered = true;
-	tt_hd_sync_strict_probe();
-	mutex_unlock(&tt_hd_strict_lock);
-	return 0;
+	err = tt_probe_set_register(&tt_hd_strict);
+	if (err)
+		tt_unregister_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+	return err;
 }
 
 void tt_half_duplex_exit(void)
 {
-	mutex_lock(&tt_hd_strict_lock);
-	tt_hd_registered = false;
-	mutex_unlock(&tt_hd_strict_lock);
+	tt_probe_set_unregister(&tt_hd_strict);
 	tt_unregister_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
 }

@@ -15,6 +15,13 @@
  * (softirq or process, preemption off).  A probe elsewhere would be an
  * int3 trap, whose handler runs like an NMI: no freeing, no locks.
  * tt_register_probes() refuses such a probe rather than risk it.
+ * Handlers never re-enable bottom halves (no spin_unlock_bh()): that would
+ * run pending softirqs inside the handler, where every probe hit of the
+ * packets they carry is dropped as a recursion.
+ *
+ * A probe costs a few hundred nanoseconds per hit even when its handler
+ * finds nothing to do, so probes on busy paths belong to a tt_probe_set,
+ * armed only while some namespace asks for their policy.
  *
  * This file ties the pieces together, owns the probe on tcp_close() that
  * counts application closes, and aborts connections from process context
@@ -85,6 +92,67 @@ int tt_register_kretprobe(struct kretprobe *rp)
 void tt_unregister_probes(struct kprobe **probes, unsigned int n)
 {
 	unregister_kprobes(probes, n);
+}
+
+/**
+ * tt_probe_set_register() - register a set of probes, disarmed
+ * @set: probes with KPROBE_FLAG_DISABLED set, and their lock
+ *
+ * They are armed once tt_probe_set_use() has counted a user, or at once
+ * if users were counted before registration (namespaces set up at load).
+ */
+int tt_probe_set_register(struct tt_probe_set *set)
+{
+	int err = tt_register_probes(set->probes, set->nr);
+
+	if (err)
+		return err;
+	mutex_lock(&set->lock);
+	set->registered = true;
+	tt_probe_set_sync(set);
+	mutex_unlock(&set->lock);
+	return 0;
+}
+
+void tt_probe_set_unregister(struct tt_probe_set *set)
+{
+	mutex_lock(&set->lock);
+	set->registered = false;
+	mutex_unlock(&set->lock);
+	tt_unregister_probes(set->probes, set->nr);
+}
+
+/* Arm or disarm to match the users; called with set->lock held. */
+void tt_probe_set_sync(struct tt_probe_set *set)
+{
+	bool want = set->users > 0;
+	unsigned int i;
+
+	lockdep_assert_held(&set->lock);
+	if (!set->registered || set->armed == want)
+		return;
+	for (i = 0; i < set->nr; i++) {
+		if (want)
+			enable_kprobe(set->probes[i]);
+		else
+			disable_kprobe(set->probes[i]);
+	}
+	set->armed = want;
+}
+
+/**
+ * tt_probe_set_use() - one namespace more or less needs @set armed
+ * @set: the probe set
+ * @delta: +1, -1, or 0 for no change; process context
+ */
+void tt_probe_set_use(struct tt_probe_set *set, int delta)
+{
+	if (!delta)
+		return;
+	mutex_lock(&set->lock);
+	set->users += delta;
+	tt_probe_set_sync(set);
+	mutex_unlock(&set->lock);
 }
 
 /* tcp_close(struct sock *sk, long timeout) */
@@ -169,6 +237,9 @@ void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new)
 	switch (id) {
 	case TT_KNOB_half_duplex_close:
 		tt_half_duplex_mode_changed(old, new);
+		break;
+	case TT_KNOB_fin_wait2_idle_ms:
+		tt_fin_wait2_idle_changed(old, new);
 		break;
 	default:
 		break;

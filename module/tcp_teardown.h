@@ -13,6 +13,7 @@
 #ifndef _TCP_TEARDOWN_H
 #define _TCP_TEARDOWN_H
 
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
@@ -62,6 +63,16 @@ struct kprobe;
 struct kretprobe;
 struct sock;
 
+/* Probes armed only while at least one namespace needs them. */
+struct tt_probe_set {
+	struct kprobe **probes;
+	unsigned int nr;
+	struct mutex lock;	/* guards the three below */
+	unsigned int users;	/* namespaces that need the probes */
+	bool registered;
+	bool armed;
+};
+
 int tt_control_init(void);
 void tt_control_exit(void);
 
@@ -69,6 +80,10 @@ void tt_control_exit(void);
 int tt_register_probes(struct kprobe **probes, unsigned int n);
 void tt_unregister_probes(struct kprobe **probes, unsigned int n);
 int tt_register_kretprobe(struct kretprobe *rp);
+int tt_probe_set_register(struct tt_probe_set *set);
+void tt_probe_set_unregister(struct tt_probe_set *set);
+void tt_probe_set_sync(struct tt_probe_set *set);
+void tt_probe_set_use(struct tt_probe_set *set, int delta);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
 void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new);
 
@@ -85,6 +100,7 @@ void tt_time_wait_net_exit(struct net *net);
 /* fin_wait2.c */
 int tt_fin_wait2_init(void);
 void tt_fin_wait2_exit(void);
+void tt_fin_wait2_idle_changed(int old, int new);
 
 static inline struct tt_net *tt_net(const struct net *net)
 {

@@ -371,12 +371,13 @@ static void tt_tw_resolve(const struct net *net, bool all)
 	struct tt_tw_parked *p, *tmp;
 	LIST_HEAD(done);
 	bool more;
+	unsigned long flags;
 
-	spin_lock_bh(&tt_tw_parked_lock);
+	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	list_for_each_entry_safe(p, tmp, &tt_tw_parked, node)
 		if (!net || net_eq(twsk_net(p->tw), net))
 			list_move(&p->node, &done);
-	spin_unlock_bh(&tt_tw_parked_lock);
+	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 
 	list_for_each_entry_safe(p, tmp, &done, node) {
 		list_del(&p->node);
@@ -385,20 +386,20 @@ static void tt_tw_resolve(const struct net *net, bool all)
 			tt_tw_retire(p);
 			break;
 		case TT_TW_REQUEST:
-			spin_lock_bh(&tt_tw_parked_lock);
+			spin_lock_irqsave(&tt_tw_parked_lock, flags);
 			list_add(&p->node, &tt_tw_parked);
-			spin_unlock_bh(&tt_tw_parked_lock);
+			spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 			break;
 		default:
 			tt_tw_restore(p);
 		}
 	}
 
-	spin_lock_bh(&tt_tw_parked_lock);
+	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	more = !list_empty(&tt_tw_parked) && !tt_tw_closing;
 	if (more)
 		mod_timer(&tt_tw_gc, jiffies + TT_TW_GC_PERIOD);
-	spin_unlock_bh(&tt_tw_parked_lock);
+	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 }
 
 /* Handshakes that time out drop their request where no probe sees it. */
@@ -418,6 +419,7 @@ static int tt_tw_deschedule_entry(struct kprobe *kp, struct pt_regs *regs)
 	struct inet_timewait_sock *tw =
 		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
 	struct tt_tw_parked *p;
+	unsigned long flags;
 
 	if (this_cpu_read(tt_tw_to_park) != tw)
 		return 0;
@@ -432,16 +434,16 @@ static int tt_tw_deschedule_entry(struct kprobe *kp, struct pt_regs *regs)
 	p->hash = READ_ONCE(tw->tw_hash);
 	tt_conn_id_get(&tw->__tw_common, &p->id);
 
-	spin_lock_bh(&tt_tw_parked_lock);
+	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	if (tt_tw_closing) {
-		spin_unlock_bh(&tt_tw_parked_lock);
+		spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 		kfree(p);
 		return 0;
 	}
 	tt_tw_hide(p, true);
 	list_add(&p->node, &tt_tw_parked);
 	mod_timer(&tt_tw_gc, jiffies + TT_TW_GC_PERIOD);
-	spin_unlock_bh(&tt_tw_parked_lock);
+	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 
 	regs->ip = (unsigned long)tt_tw_skip;
 	return 1;
@@ -459,11 +461,12 @@ static int tt_tw_reqsk_drop_entry(struct kprobe *kp, struct pt_regs *regs)
 		(struct request_sock *)regs_get_kernel_argument(regs, 1);
 	struct tt_tw_parked *p, *found = NULL;
 	struct tt_conn_id id;
+	unsigned long flags;
 
 	if (list_empty(&tt_tw_parked))
 		return 0;
 	tt_conn_id_get(&req->__req_common, &id);
-	spin_lock_bh(&tt_tw_parked_lock);
+	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	list_for_each_entry(p, &tt_tw_parked, node) {
 		if (!memcmp(&p->id, &id, sizeof(id))) {
 			list_del(&p->node);
@@ -471,14 +474,14 @@ static int tt_tw_reqsk_drop_entry(struct kprobe *kp, struct pt_regs *regs)
 			break;
 		}
 	}
-	spin_unlock_bh(&tt_tw_parked_lock);
+	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 	if (!found)
 		return 0;
 	/* Still the request itself in the table: it is being thrown out. */
 	if (tt_tw_successor(found->tw, &found->id) == TT_TW_CONNECTED) {
-		spin_lock_bh(&tt_tw_parked_lock);
+		spin_lock_irqsave(&tt_tw_parked_lock, flags);
 		list_add(&found->node, &tt_tw_parked);	/* the timer retires it */
-		spin_unlock_bh(&tt_tw_parked_lock);
+		spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 		return 0;
 	}
 	tt_tw_restore(found);
@@ -551,11 +554,13 @@ int tt_time_wait_init(void)
 /* Parked sockets go back to TIME-WAIT: nothing of ours may stay. */
 void tt_time_wait_exit(void)
 {
+	unsigned long flags;
+
 	unregister_kretprobe(&tt_tw_state_probe);
 	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
-	spin_lock_bh(&tt_tw_parked_lock);
+	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	tt_tw_closing = true;
-	spin_unlock_bh(&tt_tw_parked_lock);
+	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 	del_timer_sync(&tt_tw_gc);
 	tt_tw_resolve(NULL, true);
 }
