@@ -56,7 +56,7 @@
 #define LEFT_SLACK_MS	30	/* time left: jiffies, /proc's 10 ms steps */
 #define TW_SLACK_MS	3000	/* TIME-WAIT ends this late at the most */
 #define SMALL_BYTES	1000
-#define BULK_BYTES	(64u << 20)
+#define BULK_BYTES	(200u << 20)	/* the 200 MB */
 #define STOCK_TW_MS	60000
 #define STOCK_GAP	65537
 #define RFC1337		"/proc/sys/net/ipv4/tcp_rfc1337"
