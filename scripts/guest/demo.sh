@@ -9,8 +9,9 @@ show_state() {
 	for f in /proc/sys/net/ipv4/tcp_teardown/*; do
 		printf '    %-28s %s\n' "${f##*/}" "$(cat "$f")"
 	done
-	echo "  counters of this namespace (/proc/net/tcp_teardown):"
-	sed 's/^/    /' /proc/net/tcp_teardown
+	echo "  counters of this namespace (/proc/net/tcp_teardown), non-zero:"
+	awk '$2 != 0 { printf "    %-28s %s\n", $1, $2; n++ }
+	     END { if (!n) print "    (all 0)" }' /proc/net/tcp_teardown
 }
 
 echo "== tcp_teardown demo on $(uname -r)"
