@@ -241,6 +241,10 @@ void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new)
 	case TT_KNOB_fin_wait2_idle_ms:
 		tt_fin_wait2_idle_changed(old, new);
 		break;
+	case TT_KNOB_time_wait_ms:
+	case TT_KNOB_tw_restore:
+		tt_time_wait_knob_changed(id, old, new);
+		break;
 	default:
 		break;
 	}

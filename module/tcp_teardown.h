@@ -96,6 +96,7 @@ void tt_half_duplex_mode_changed(int old, int new);
 int tt_time_wait_init(void);
 void tt_time_wait_exit(void);
 void tt_time_wait_net_exit(struct net *net);
+void tt_time_wait_knob_changed(unsigned int id, int old, int new);
 
 /* fin_wait2.c */
 int tt_fin_wait2_init(void);

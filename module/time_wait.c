@@ -524,15 +524,69 @@ static struct kprobe tt_tw_probes_storage[] = {
 	  .pre_handler = tt_tw_synack_entry },
 	{ .symbol_name = "tcp_v6_send_synack",
 	  .pre_handler = tt_tw_synack_entry },
-	{ .symbol_name = "__inet_twsk_schedule",
-	  .pre_handler = tt_tw_schedule_entry },
-	{ .symbol_name = "inet_twsk_deschedule_put",
-	  .pre_handler = tt_tw_deschedule_entry },
-	{ .symbol_name = "inet_csk_reqsk_queue_drop",
-	  .pre_handler = tt_tw_reqsk_drop_entry },
 };
 
 static struct kprobe *tt_tw_probes[ARRAY_SIZE(tt_tw_probes_storage)];
+
+/* Once per connection: armed while some namespace changes the length. */
+static struct kprobe tt_tw_schedule_probe = {
+	.symbol_name = "__inet_twsk_schedule",
+	.pre_handler = tt_tw_schedule_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe *tt_tw_length_probes[] = {
+	&tt_tw_schedule_probe,
+};
+
+static struct tt_probe_set tt_tw_length_set = {
+	.probes = tt_tw_length_probes,
+	.nr = ARRAY_SIZE(tt_tw_length_probes),
+	.lock = __MUTEX_INITIALIZER(tt_tw_length_set.lock),
+};
+
+/*
+ * A request leaves the queue once per connection: armed while some
+ * namespace has tw_restore on.  Parked sockets left when it is disarmed
+ * are resolved by the timer.
+ */
+static struct kprobe tt_tw_deschedule_probe = {
+	.symbol_name = "inet_twsk_deschedule_put",
+	.pre_handler = tt_tw_deschedule_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe tt_tw_reqsk_drop_probe = {
+	.symbol_name = "inet_csk_reqsk_queue_drop",
+	.pre_handler = tt_tw_reqsk_drop_entry,
+	.flags = KPROBE_FLAG_DISABLED,
+};
+
+static struct kprobe *tt_tw_restore_probes[] = {
+	&tt_tw_deschedule_probe,
+	&tt_tw_reqsk_drop_probe,
+};
+
+static struct tt_probe_set tt_tw_restore_set = {
+	.probes = tt_tw_restore_probes,
+	.nr = ARRAY_SIZE(tt_tw_restore_probes),
+	.lock = __MUTEX_INITIALIZER(tt_tw_restore_set.lock),
+};
+
+void tt_time_wait_knob_changed(unsigned int id, int old, int new)
+{
+	int stock = jiffies_to_msecs(TCP_TIMEWAIT_LEN);
+
+	switch (id) {
+	case TT_KNOB_time_wait_ms:
+		tt_probe_set_use(&tt_tw_length_set,
+				 (new != stock) - (old != stock));
+		break;
+	case TT_KNOB_tw_restore:
+		tt_probe_set_use(&tt_tw_restore_set, !!new - !!old);
+		break;
+	}
+}
 
 int tt_time_wait_init(void)
 {
@@ -545,9 +599,23 @@ int tt_time_wait_init(void)
 	err = tt_register_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
 	if (err)
 		return err;
+	err = tt_probe_set_register(&tt_tw_length_set);
+	if (err)
+		goto err_probes;
+	err = tt_probe_set_register(&tt_tw_restore_set);
+	if (err)
+		goto err_length;
 	err = tt_register_kretprobe(&tt_tw_state_probe);
 	if (err)
-		tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+		goto err_restore;
+	return 0;
+
+err_restore:
+	tt_probe_set_unregister(&tt_tw_restore_set);
+err_length:
+	tt_probe_set_unregister(&tt_tw_length_set);
+err_probes:
+	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
 	return err;
 }
 
@@ -557,6 +625,8 @@ void tt_time_wait_exit(void)
 	unsigned long flags;
 
 	unregister_kretprobe(&tt_tw_state_probe);
+	tt_probe_set_unregister(&tt_tw_restore_set);
+	tt_probe_set_unregister(&tt_tw_length_set);
 	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
 	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	tt_tw_closing = true;
