@@ -47,29 +47,22 @@ install -m 0755 "$TOP/scripts/guest/init" "$root/init"
 install -m 0755 "$TOP/scripts/guest/demo.sh" "$root/demo.sh"
 install -m 0755 "$TOP/scripts/guest/bench.sh" "$root/bench.sh"
 
-poweroff=$BUILD/guest/tt-poweroff
-if [ ! -x "$poweroff" ] || [ "$TOP/scripts/guest/tt-poweroff.c" -nt "$poweroff" ]; then
-	gcc -static -O2 -Wall -Wextra -o "$poweroff" "$TOP/scripts/guest/tt-poweroff.c"
-fi
-cp "$poweroff" "$root/bin/"
-
-# The demonstration of `make run`, built on the selftests' helpers.
-demo=$BUILD/guest/tt-demo
-demo_src=("$TOP/scripts/guest/tt-demo.c" "$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
-if [ ! -x "$demo" ] || [ -n "$(find "${demo_src[@]}" "$TOP"/selftests/*.h -newer "$demo")" ]; then
-	gcc -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$TOP/selftests" \
-		-o "$demo" "${demo_src[@]}"
-fi
-cp "$demo" "$root/bin/"
-
-# The measurements of `make bench`, on the same helpers.
-bench_bin=$BUILD/guest/tt-bench
-bench_src=("$TOP/scripts/guest/tt-bench.c" "$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
-if [ ! -x "$bench_bin" ] || [ -n "$(find "${bench_src[@]}" "$TOP"/selftests/*.h -newer "$bench_bin")" ]; then
-	gcc -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$TOP/selftests" \
-		-o "$bench_bin" "${bench_src[@]}"
-fi
-cp "$bench_bin" "$root/bin/"
+# The guest's own programs, static, rebuilt when a source is newer; the
+# demonstration (`make run`) and the measurements (`make bench`) use the
+# selftests' helpers.
+guest_tool() {	# guest_tool NAME SOURCE...
+	local bin=$BUILD/guest/$1
+	shift
+	if [ ! -x "$bin" ] || [ -n "$(find "$@" "$TOP"/selftests/*.h -newer "$bin")" ]; then
+		gcc -static -O2 -Wall -Wextra -D_GNU_SOURCE -I"$TOP/selftests" \
+			-o "$bin" "$@"
+	fi
+	cp "$bin" "$root/bin/"
+}
+helpers=("$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
+guest_tool tt-poweroff "$TOP/scripts/guest/tt-poweroff.c"
+guest_tool tt-demo "$TOP/scripts/guest/tt-demo.c" "${helpers[@]}"
+guest_tool tt-bench "$TOP/scripts/guest/tt-bench.c" "${helpers[@]}"
 
 cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
 # The kernel's own modules the tests need, decompressed: busybox insmod
