@@ -116,6 +116,8 @@ struct tt_tw_reopen {
 	bool armed;
 };
 
+#define TT_TW_NOTE_AGE	HZ		/* see tt_tw_synack_entry() */
+
 static DEFINE_PER_CPU(struct tt_tw_reopen, tt_tw_reopen);
 static DEFINE_PER_CPU(struct inet_timewait_sock *, tt_tw_to_park);
 
@@ -270,8 +272,15 @@ static int tt_tw_synack_entry(struct kprobe *p, struct pt_regs *regs)
 	if (!r->armed)
 		return 0;
 	tt_conn_id_get(&req->__req_common, &id);
-	/* A note that no SYN-ACK followed (no listener) must not linger. */
-	if (time_after(jiffies, r->stamp + 1) || memcmp(&id, &r->id, sizeof(id))) {
+	/*
+	 * A note that no SYN-ACK followed (no listener) must not linger,
+	 * but the age limit is generous: between the verdict and the
+	 * SYN-ACK, a guest vCPU descheduled by its host can see jiffies
+	 * jump by several ticks.  A late SYN-ACK of the same 4-tuple owes
+	 * the old incarnation the same floor anyway.
+	 */
+	if (time_after(jiffies, r->stamp + TT_TW_NOTE_AGE) ||
+	    memcmp(&id, &r->id, sizeof(id))) {
 		r->armed = false;
 		return 0;
 	}
