@@ -36,6 +36,18 @@ tt_register_net_sysctl(struct net *net, const char *path,
 }
 
 /*
+ * A SYN that reopens a TIME-WAIT: the kernel computes old snd_nxt + 65537
+ * as the new ISN.  Only kernels that pass it on as an argument (6.10+)
+ * put it in the SYN-ACK; older ones lose it and use the clock-based ISN.
+ */
+#define TT_STOCK_TW_ISN_GAP	(65535 + 2)
+#ifdef TT_HAVE_TW_ISN_ARG
+#define TT_KERNEL_KEEPS_TW_ISN	true
+#else
+#define TT_KERNEL_KEEPS_TW_ISN	false
+#endif
+
+/*
  * Change argument @n (0-based, register arguments only) of a probed
  * function at its entry.  x86-64 only, like the module: the registers
  * are restored from @regs when the handler returns.

@@ -112,39 +112,11 @@ static u64 tt_stat_sum(struct tt_stats __percpu *stats, unsigned int id)
 	return sum;
 }
 
-/*
- * Store a knob and tell the policies what changed.  xchg() gives each of
- * two racing writers the value it really replaced, so a policy that keeps
- * a tally of namespaces per value never miscounts.
- */
+/* Store a knob; the policies arm or disarm what the new value needs. */
 static void tt_knob_set(struct tt_net *tn, unsigned int id, int val)
 {
-	int old = xchg(&tn->knob[id], val);
-
-	if (old != val)
-		tt_knob_changed(tn, id, old, val);
-}
-
-/*
- * A namespace is born and dies with the stock behaviour as reference:
- * policies hear of it as a change from the stock default to the value
- * the namespace starts with, and back when it goes.
- */
-static void tt_knobs_announce(struct tt_net *tn, bool arrive)
-{
-	unsigned int i;
-	int stock, val;
-
-	for (i = 0; i < TT_NR_KNOBS; i++) {
-		stock = tt_knob_desc[i].def;
-		val = tt_knob(tn, i);
-		if (val == stock)
-			continue;
-		if (arrive)
-			tt_knob_changed(tn, i, stock, val);
-		else
-			tt_knob_changed(tn, i, val, stock);
-	}
+	if (xchg(&tn->knob[id], val) != val)
+		tt_probe_sets_update(tn, true);
 }
 
 /* ---- module parameters ---- */
@@ -327,7 +299,7 @@ static int __net_init tt_net_init(struct net *net)
 
 	/* Publish: hooks may now count into tn->stats. */
 	smp_store_release(&tn->live, true);
-	tt_knobs_announce(tn, true);
+	tt_probe_sets_update(tn, true);
 	return 0;
 
 err_sysctl:
@@ -345,7 +317,7 @@ static void __net_exit tt_net_exit(struct net *net)
 	remove_proc_entry("tcp_teardown", net->proc_net);
 	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);
-	tt_knobs_announce(tn, false);
+	tt_probe_sets_update(tn, false);
 	/* Before TCP's own exit purges the namespace's TIME-WAIT sockets. */
 	tt_time_wait_net_exit(net);
 }

@@ -3,8 +3,14 @@
  * Every counter of tcp_teardown, one line each:
  *   TT_COUNTER(name, what it counts)
  * No include guard: included wherever a list of all counters is built.
+ *
+ * A policy counts only in namespaces where it is switched on (off its
+ * default): at the defaults the stock code runs unwatched, and the
+ * kernel's own MIB counters tell what it did.  The TIME-WAIT verdicts
+ * (tw_reopen_*, tw_syn_refused_*) are counted at every setting: their
+ * probe sees only segments that hit a TIME-WAIT socket.
  */
-TT_COUNTER(close_calls, "tcp_close() calls seen while enabled")
+TT_COUNTER(close_calls, "close() calls seen while a close policy is on")
 TT_COUNTER(hd_close_rst, "closes with unread data answered by RST")
 TT_COUNTER(hd_close_fin, "closes with unread data turned into a FIN")
 TT_COUNTER(hd_close_discarded_bytes, "unread bytes discarded at close")

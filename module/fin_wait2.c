@@ -50,7 +50,14 @@
  *
  * The idle timeout keeps one entry per tracked socket (a timer and a
  * reference), found through a hash table when the socket leaves
- * FIN_WAIT_2 or is closed.  Nothing is tracked while the knob is 0.
+ * FIN_WAIT_2 or is closed.  Sockets enter and leave FIN_WAIT_2 under the
+ * sock:inet_sock_set_state tracepoint, close() under main.c's probe.
+ * Nothing is tracked, and the tracepoint is not attached, while no
+ * namespace sets the knob.
+ *
+ * Likewise the timer probes are armed, and the orphan counters move, only
+ * in namespaces that set fin_wait2_timeout_ms or fin_wait2_rst: with the
+ * defaults, the kernel's expiries are its own business.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -87,35 +94,15 @@ static int tt_fw2_linger_mark(unsigned long v, bool rst)
 	return v;
 }
 
-/* __tcp_close(struct sock *sk, long timeout), socket locked */
-static int tt_fw2_close_entry(struct kprobe *p, struct pt_regs *regs)
+static bool tt_fw2_orphan_policy(const struct tt_net *tn)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct tcp_sock *tp = tcp_sk(sk);
-	struct tt_net *tn = tt_net_enabled(sock_net(sk));
-	unsigned long tmo;
-	bool rst;
-	int ms;
+	return tt_knob(tn, TT_KNOB_fin_wait2_timeout_ms) ||
+	       tt_knob(tn, TT_KNOB_fin_wait2_rst);
+}
 
-	if (!tn || sk->sk_state == TCP_LISTEN || READ_ONCE(tp->linger2))
-		return 0;
-	ms = tt_knob(tn, TT_KNOB_fin_wait2_timeout_ms);
-	rst = tt_knob(tn, TT_KNOB_fin_wait2_rst);
-	if (!ms && !rst)
-		return 0;
-
-	if (ms)
-		tmo = msecs_to_jiffies(ms);
-	else
-		tmo = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fin_timeout);
-
-	if (rst)
-		tmo += TCP_TIMEWAIT_LEN;
-	else if (tmo > TCP_TIMEWAIT_LEN)
-		tmo = TCP_TIMEWAIT_LEN + tmo / 2;
-	WRITE_ONCE(tp->linger2, tt_fw2_linger_mark(tmo, rst));
-	tt_count(tn, TT_STAT_fw2_orphan_timeout_set);
-	return 0;
+bool tt_fin_wait2_wants_close(const struct tt_net *tn)
+{
+	return tt_fw2_orphan_policy(tn) || tt_knob(tn, TT_KNOB_fin_wait2_idle_ms);
 }
 
 /*
@@ -168,7 +155,7 @@ static int tt_fw2_tw_expiry_entry(struct kprobe *p, struct pt_regs *regs)
 	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
 		return 0;
 	tn = tt_net_enabled(twsk_net(tw));
-	if (tn)
+	if (tn && tt_fw2_orphan_policy(tn))
 		tt_count(tn, TT_STAT_fw2_orphan_expired_silent);
 	return 0;
 }
@@ -294,99 +281,128 @@ static void tt_fw2_cancel(const struct sock *sk)
 	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 }
 
-/* tcp_set_state(struct sock *sk, int state), socket locked */
-static int tt_fw2_set_state_entry(struct kprobe *p, struct pt_regs *regs)
+/* From __tcp_close(), with the socket locked; @tn is enabled. */
+void tt_fin_wait2_close(struct tt_net *tn, struct sock *sk)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	int state = regs_get_kernel_argument(regs, 1);
+	struct tcp_sock *tp = tcp_sk(sk);
+	unsigned long tmo;
+	bool rst;
+	int ms;
+
+	/* An orphan is not idle-tracked: its entry goes now. */
+	tt_fw2_cancel(sk);
+
+	if (sk->sk_state == TCP_LISTEN || READ_ONCE(tp->linger2))
+		return;
+	ms = tt_knob(tn, TT_KNOB_fin_wait2_timeout_ms);
+	rst = tt_knob(tn, TT_KNOB_fin_wait2_rst);
+	if (!ms && !rst)
+		return;
+
+	if (ms)
+		tmo = msecs_to_jiffies(ms);
+	else
+		tmo = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fin_timeout);
+
+	if (rst)
+		tmo += TCP_TIMEWAIT_LEN;
+	else if (tmo > TCP_TIMEWAIT_LEN)
+		tmo = TCP_TIMEWAIT_LEN + tmo / 2;
+	WRITE_ONCE(tp->linger2, tt_fw2_linger_mark(tmo, rst));
+	tt_count(tn, TT_STAT_fw2_orphan_timeout_set);
+}
+
+/*
+ * Tracepoint sock:inet_sock_set_state, from tcp_set_state() and the other
+ * state changes of inet sockets, before the new state is stored; for TCP
+ * with the socket locked.  A tracepoint rather than a probe: it fires
+ * several times per connection, and costs a direct call instead of a
+ * register save and a probe dispatch.
+ */
+static void tt_fw2_state_change(void *data, const struct sock *csk,
+				const int oldstate, const int newstate)
+{
+	struct sock *sk = (struct sock *)csk;
 	struct tt_net *tn;
 	int ms;
 
-	if (sk->sk_state == TCP_FIN_WAIT2 && state != TCP_FIN_WAIT2) {
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return;
+	if (oldstate == TCP_FIN_WAIT2 && newstate != TCP_FIN_WAIT2) {
 		tt_fw2_cancel(sk);
-		return 0;
+		return;
 	}
 	/*
 	 * Only sockets of user space: they pin their namespace, so the
 	 * entry never outlives it.  Only a transition into FIN_WAIT_2:
 	 * close() sets it again (tcp_close_state()) before the orphaning,
-	 * after our tcp_close() probe may already have freed the entry.
+	 * after our close probe may already have freed the entry.
 	 */
-	if (state != TCP_FIN_WAIT2 || sk->sk_state == TCP_FIN_WAIT2 ||
+	if (newstate != TCP_FIN_WAIT2 || oldstate == TCP_FIN_WAIT2 ||
 	    sock_flag(sk, SOCK_DEAD) || !sk->sk_net_refcnt)
-		return 0;
+		return;
 	tn = tt_net_enabled(sock_net(sk));
 	if (!tn)
-		return 0;
+		return;
 	ms = tt_knob(tn, TT_KNOB_fin_wait2_idle_ms);
 	if (ms)
 		tt_fw2_track(tn, sk, ms);
-	return 0;
 }
 
-/* tcp_close(struct sock *sk, long timeout): an orphan is not idle-tracked */
-static int tt_fw2_tcp_close_entry(struct kprobe *p, struct pt_regs *regs)
+static struct kprobe tt_fw2_keepalive_probe = {
+	.symbol_name = "tcp_keepalive_timer",
+	.pre_handler = tt_fw2_keepalive_entry,
+};
+
+static struct kprobe tt_fw2_tw_expiry_probe = {
+	.symbol_name = "tw_timer_handler",
+	.pre_handler = tt_fw2_tw_expiry_entry,
+};
+
+/* The timers fire once per connection: armed for the orphan policy. */
+static struct kprobe *tt_fw2_orphan_probes[] = {
+	&tt_fw2_keepalive_probe,
+	&tt_fw2_tw_expiry_probe,
+};
+
+static bool tt_fw2_orphan_wants(const struct tt_net *tn)
 {
-	tt_fw2_cancel((struct sock *)regs_get_kernel_argument(regs, 0));
-	return 0;
+	return tt_knob(tn, TT_KNOB_enabled) && tt_fw2_orphan_policy(tn);
 }
 
-static struct kprobe tt_fw2_probes_storage[] = {
-	{ .symbol_name = "__tcp_close", .pre_handler = tt_fw2_close_entry },
-	{ .symbol_name = "tcp_keepalive_timer",
-	  .pre_handler = tt_fw2_keepalive_entry },
-	{ .symbol_name = "tw_timer_handler",
-	  .pre_handler = tt_fw2_tw_expiry_entry },
+struct tt_probe_set tt_fw2_orphan_set = {
+	.name = "FIN_WAIT_2 orphans",
+	.probes = tt_fw2_orphan_probes,
+	.nr = ARRAY_SIZE(tt_fw2_orphan_probes),
+	.wants = tt_fw2_orphan_wants,
+	.lock = __MUTEX_INITIALIZER(tt_fw2_orphan_set.lock),
 };
 
-static struct kprobe *tt_fw2_probes[ARRAY_SIZE(tt_fw2_probes_storage)];
+static bool tt_fw2_idle_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) &&
+	       tt_knob(tn, TT_KNOB_fin_wait2_idle_ms);
+}
 
-/*
- * tcp_set_state() runs several times per connection: its probe, and the
- * one that cancels tracking at close(), are armed only while some
- * namespace has fin_wait2_idle_ms set.
- */
-static struct kprobe tt_fw2_set_state_probe = {
-	.symbol_name = "tcp_set_state",
-	.pre_handler = tt_fw2_set_state_entry,
-	.flags = KPROBE_FLAG_DISABLED,
-};
-
-static struct kprobe tt_fw2_tcp_close_probe = {
-	.symbol_name = "tcp_close",
-	.pre_handler = tt_fw2_tcp_close_entry,
-	.flags = KPROBE_FLAG_DISABLED,
-};
-
-static struct kprobe *tt_fw2_idle_probes[] = {
-	&tt_fw2_set_state_probe,
-	&tt_fw2_tcp_close_probe,
-};
-
-static struct tt_probe_set tt_fw2_idle_set = {
-	.probes = tt_fw2_idle_probes,
-	.nr = ARRAY_SIZE(tt_fw2_idle_probes),
+struct tt_probe_set tt_fw2_idle_set = {
+	.name = "FIN_WAIT_2 idle",
+	/* no probe: the tracepoint, attached while some namespace tracks */
+	.wants = tt_fw2_idle_wants,
+	.tp_name = "inet_sock_set_state",
+	.tp_probe = tt_fw2_state_change,
 	.lock = __MUTEX_INITIALIZER(tt_fw2_idle_set.lock),
 };
 
-void tt_fin_wait2_idle_changed(int old, int new)
-{
-	tt_probe_set_use(&tt_fw2_idle_set, !!new - !!old);
-}
-
 int tt_fin_wait2_init(void)
 {
-	unsigned int i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(tt_fw2_probes); i++)
-		tt_fw2_probes[i] = &tt_fw2_probes_storage[i];
-	err = tt_register_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	err = tt_probe_set_register(&tt_fw2_orphan_set);
 	if (err)
 		return err;
 	err = tt_probe_set_register(&tt_fw2_idle_set);
 	if (err)
-		tt_unregister_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+		tt_probe_set_unregister(&tt_fw2_orphan_set);
 	return err;
 }
 
@@ -403,7 +419,7 @@ void tt_fin_wait2_exit(void)
 	unsigned long flags;
 
 	tt_probe_set_unregister(&tt_fw2_idle_set);
-	tt_unregister_probes(tt_fw2_probes, ARRAY_SIZE(tt_fw2_probes));
+	tt_probe_set_unregister(&tt_fw2_orphan_set);
 	for (;;) {
 		e = NULL;
 		spin_lock_irqsave(&tt_fw2_lock, flags);

@@ -34,7 +34,8 @@
  * How the hooks get the kernel to do the work (probes cannot change what
  * a function does, only the state it finds):
  *
- *  - __tcp_close() entry, mode 0: the socket lock is held; we empty the
+ *  - __tcp_close() entry (main.c's close probe), mode 0: the socket lock
+ *    is held; we empty the
  *    receive queue, so the kernel finds no unread data and takes its FIN
  *    path.
  *  - tcp_rcv_state_process() entry, mode 0, orphan in FIN_WAIT: we move
@@ -55,6 +56,13 @@
  *    sends the RST and reports ECONNRESET.
  *
  * All hooks are IPv4 and IPv6 alike: both stacks call these functions.
+ *
+ * Mode 1 is the stock code, so in a namespace at mode 1 the module does
+ * nothing and counts nothing: the kernel counts its own RSTs
+ * (TCPAbortOnClose, TCPAbortOnData).  The probes above fire several times
+ * per connection and are armed only while some namespace runs mode 0 or
+ * 2; their counters tell what the module did (mode 0) or watched the
+ * kernel do (mode 2).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -110,21 +118,24 @@ static u32 tt_unread_bytes(struct sock *sk)
 	return unread;
 }
 
-/* __tcp_close(struct sock *sk, long timeout), called with the socket locked */
-static int tt_hd_close_entry(struct kprobe *p, struct pt_regs *regs)
+bool tt_half_duplex_wants_close(const struct tt_net *tn)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct tt_net *tn;
-	u32 unread;
-	int mode;
+	return tt_knob(tn, TT_KNOB_half_duplex_close) != TT_HD_RST;
+}
 
-	mode = tt_hd_mode(sock_net(sk), &tn);
-	if (!tn)
-		return 0;
+/* From __tcp_close(), with the socket locked; @tn is enabled. */
+void tt_half_duplex_close(struct tt_net *tn, struct sock *sk)
+{
+	int mode = tt_knob(tn, TT_KNOB_half_duplex_close);
+	u32 unread;
+
+	/* Stock mode: the kernel decides and counts (TCPAbortOnClose). */
+	if (mode == TT_HD_RST)
+		return;
 	/* The kernel does not reset in these cases: nothing to decide. */
 	if (sk->sk_state == TCP_LISTEN || sk->sk_state == TCP_CLOSE ||
 	    tcp_sk(sk)->repair)
-		return 0;
+		return;
 	/*
 	 * While the socket is owned, softirqs add to the backlog, never to
 	 * the receive queue: walking and emptying it here is as safe as the
@@ -132,17 +143,16 @@ static int tt_hd_close_entry(struct kprobe *p, struct pt_regs *regs)
 	 */
 	unread = tt_unread_bytes(sk);
 	if (!unread)
-		return 0;
+		return;
 
 	tt_count_add(tn, TT_STAT_hd_close_discarded_bytes, unread);
 	if (mode != TT_HD_GRACEFUL ||
 	    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 		tt_count(tn, TT_STAT_hd_close_rst);
-		return 0;
+		return;
 	}
 	__skb_queue_purge(&sk->sk_receive_queue);
 	tt_count(tn, TT_STAT_hd_close_fin);
-	return 0;
 }
 
 /* ---- data after close on a full socket ---- */
@@ -222,12 +232,14 @@ static int tt_hd_rcv_state_entry(struct kprobe *p, struct pt_regs *regs)
 	if (!tt_is_data_after_close(sk, skb, th))
 		return 0;
 
-	if (tt_hd_mode(sock_net(sk), &tn) != TT_HD_GRACEFUL) {
-		if (tn)
-			tt_count(tn, TT_STAT_hd_after_close_rst);
-		return 0;
+	switch (tt_hd_mode(sock_net(sk), &tn)) {
+	case TT_HD_GRACEFUL:
+		tt_swallow(tn, sk, skb, th);
+		break;
+	case TT_HD_STRICT:
+		tt_count(tn, TT_STAT_hd_after_close_rst);
+		break;
 	}
-	tt_swallow(tn, sk, skb, th);
 	return 0;
 }
 
@@ -262,9 +274,13 @@ static int tt_hd_timewait_entry(struct kprobe *p, struct pt_regs *regs)
 	    !before(cb->seq, rcv_nxt + tcptw->tw_rcv_wnd))
 		return 0;
 
-	if (tt_hd_mode(twsk_net(tw), &tn) != TT_HD_GRACEFUL) {
-		if (tn)
-			tt_count(tn, TT_STAT_hd_after_close_rst);
+	switch (tt_hd_mode(twsk_net(tw), &tn)) {
+	case TT_HD_GRACEFUL:
+		break;
+	case TT_HD_STRICT:
+		tt_count(tn, TT_STAT_hd_after_close_rst);
+		return 0;
+	default:
 		return 0;
 	}
 
@@ -321,11 +337,6 @@ static int tt_hd_established_entry(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe tt_hd_close_probe = {
-	.symbol_name = "__tcp_close",
-	.pre_handler = tt_hd_close_entry,
-};
-
 static struct kprobe tt_hd_rcv_state_probe = {
 	.symbol_name = "tcp_rcv_state_process",
 	.pre_handler = tt_hd_rcv_state_entry,
@@ -339,13 +350,29 @@ static struct kprobe tt_hd_timewait_probe = {
 static struct kprobe tt_hd_established_probe = {
 	.symbol_name = "tcp_rcv_established",
 	.pre_handler = tt_hd_established_entry,
-	.flags = KPROBE_FLAG_DISABLED,
 };
 
-static struct kprobe *tt_hd_probes[] = {
-	&tt_hd_close_probe,
+/*
+ * tcp_rcv_state_process() runs for every segment of a connection that is
+ * not ESTABLISHED, several times per connection: armed while some
+ * namespace has a mode other than stock (graceful acts, strict counts).
+ */
+static struct kprobe *tt_hd_after_close_probes[] = {
 	&tt_hd_rcv_state_probe,
 	&tt_hd_timewait_probe,
+};
+
+static bool tt_hd_after_close_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) && tt_half_duplex_wants_close(tn);
+}
+
+struct tt_probe_set tt_hd_after_close_set = {
+	.name = "half-duplex after close",
+	.probes = tt_hd_after_close_probes,
+	.nr = ARRAY_SIZE(tt_hd_after_close_probes),
+	.wants = tt_hd_after_close_wants,
+	.lock = __MUTEX_INITIALIZER(tt_hd_after_close_set.lock),
 };
 
 /* Runs for every segment of every ESTABLISHED connection: mode 2 only. */
@@ -353,33 +380,35 @@ static struct kprobe *tt_hd_strict_probes[] = {
 	&tt_hd_established_probe,
 };
 
-static struct tt_probe_set tt_hd_strict = {
+static bool tt_hd_strict_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) &&
+	       tt_knob(tn, TT_KNOB_half_duplex_close) == TT_HD_STRICT;
+}
+
+struct tt_probe_set tt_hd_strict_set = {
+	.name = "half-duplex strict",
 	.probes = tt_hd_strict_probes,
 	.nr = ARRAY_SIZE(tt_hd_strict_probes),
-	.lock = __MUTEX_INITIALIZER(tt_hd_strict.lock),
+	.wants = tt_hd_strict_wants,
+	.lock = __MUTEX_INITIALIZER(tt_hd_strict_set.lock),
 };
-
-void tt_half_duplex_mode_changed(int old, int new)
-{
-	tt_probe_set_use(&tt_hd_strict,
-			 (new == TT_HD_STRICT) - (old == TT_HD_STRICT));
-}
 
 int tt_half_duplex_init(void)
 {
 	int err;
 
-	err = tt_register_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+	err = tt_probe_set_register(&tt_hd_after_close_set);
 	if (err)
 		return err;
-	err = tt_probe_set_register(&tt_hd_strict);
+	err = tt_probe_set_register(&tt_hd_strict_set);
 	if (err)
-		tt_unregister_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+		tt_probe_set_unregister(&tt_hd_after_close_set);
 	return err;
 }
 
 void tt_half_duplex_exit(void)
 {
-	tt_probe_set_unregister(&tt_hd_strict);
-	tt_unregister_probes(tt_hd_probes, ARRAY_SIZE(tt_hd_probes));
+	tt_probe_set_unregister(&tt_hd_strict_set);
+	tt_probe_set_unregister(&tt_hd_after_close_set);
 }

@@ -20,12 +20,16 @@
  * packets they carry is dropped as a recursion.
  *
  * A probe costs a few hundred nanoseconds per hit even when its handler
- * finds nothing to do, so probes on busy paths belong to a tt_probe_set,
- * armed only while some namespace asks for their policy.
+ * finds nothing to do, so every probe that fires once per connection or
+ * more belongs to a tt_probe_set, armed only while some namespace has
+ * switched on the policy that needs it.  With the defaults, no such
+ * probe is armed (but for the TIME-WAIT ISN rule on kernels that need
+ * it), and the policies' counters stay still: the kernel's own MIB
+ * counters tell what the stock code did.
  *
- * This file ties the pieces together, owns the probe on tcp_close() that
- * counts application closes, and aborts connections from process context
- * for the policies (tcp_abort() sleeps; the decision is taken in softirq).
+ * This file ties the pieces together, owns the one probe on close() that
+ * the policies share, and aborts connections from process context for
+ * the policies (tcp_abort() sleeps; the decision is taken in softirq).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,6 +38,7 @@
 #include <linux/module.h>
 #include <linux/ptrace.h>
 #include <linux/slab.h>
+#include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -94,39 +99,40 @@ void tt_unregister_probes(struct kprobe **probes, unsigned int n)
 	unregister_kprobes(probes, n);
 }
 
-/**
- * tt_probe_set_register() - register a set of probes, disarmed
- * @set: probes with KPROBE_FLAG_DISABLED set, and their lock
- *
- * They are armed once tt_probe_set_use() has counted a user, or at once
- * if users were counted before registration (namespaces set up at load).
- */
-int tt_probe_set_register(struct tt_probe_set *set)
-{
-	int err = tt_register_probes(set->probes, set->nr);
+/* ---- probe sets: armed while some namespace needs them ---- */
 
-	if (err)
-		return err;
-	mutex_lock(&set->lock);
-	set->registered = true;
-	tt_probe_set_sync(set);
-	mutex_unlock(&set->lock);
-	return 0;
-}
+static struct tt_probe_set *const tt_probe_sets[] = {
+	&tt_close_set,
+	&tt_hd_after_close_set,
+	&tt_hd_strict_set,
+	&tt_fw2_orphan_set,
+	&tt_fw2_idle_set,
+	&tt_tw_isn_set,
+	&tt_tw_length_set,
+	&tt_tw_restore_set,
+};
 
-void tt_probe_set_unregister(struct tt_probe_set *set)
+static_assert(ARRAY_SIZE(tt_probe_sets) <= BITS_PER_LONG);
+
+struct tt_tp_lookup {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void tt_tp_match(struct tracepoint *tp, void *priv)
 {
-	mutex_lock(&set->lock);
-	set->registered = false;
-	mutex_unlock(&set->lock);
-	tt_unregister_probes(set->probes, set->nr);
+	struct tt_tp_lookup *l = priv;
+
+	if (!strcmp(tp->name, l->name))
+		l->tp = tp;
 }
 
 /* Arm or disarm to match the users; called with set->lock held. */
-void tt_probe_set_sync(struct tt_probe_set *set)
+static void tt_probe_set_sync(struct tt_probe_set *set)
 {
 	bool want = set->users > 0;
 	unsigned int i;
+	int err;
 
 	lockdep_assert_held(&set->lock);
 	if (!set->registered || set->armed == want)
@@ -137,42 +143,137 @@ void tt_probe_set_sync(struct tt_probe_set *set)
 		else
 			disable_kprobe(set->probes[i]);
 	}
+	if (set->tp && want) {
+		err = tracepoint_probe_register(set->tp, set->tp_probe, NULL);
+		if (err)
+			pr_warn("%s: cannot attach to tracepoint %s: %d\n",
+				set->name, set->tp_name, err);
+		set->tp_attached = !err;
+	} else if (set->tp_attached) {
+		tracepoint_probe_unregister(set->tp, set->tp_probe, NULL);
+		set->tp_attached = false;
+	}
 	set->armed = want;
 }
 
 /**
- * tt_probe_set_use() - one namespace more or less needs @set armed
- * @set: the probe set
- * @delta: +1, -1, or 0 for no change; process context
+ * tt_probe_set_register() - register a set of probes, disarmed
+ * @set: the set; its probes are registered disabled
+ *
+ * They are armed at once if namespaces counted as users before the
+ * registration (those set up at load), later by tt_probe_sets_update().
+ *
+ * Return: 0, or the error of the probe or tracepoint that failed.
  */
-void tt_probe_set_use(struct tt_probe_set *set, int delta)
+int tt_probe_set_register(struct tt_probe_set *set)
 {
-	if (!delta)
-		return;
+	struct tt_tp_lookup l = { .name = set->tp_name };
+	unsigned int i;
+	int err;
+
+	if (set->tp_name) {
+		for_each_kernel_tracepoint(tt_tp_match, &l);
+		if (!l.tp) {
+			pr_err("%s: no tracepoint %s\n", set->name, set->tp_name);
+			return -ENOENT;
+		}
+		set->tp = l.tp;
+	}
+	for (i = 0; i < set->nr; i++)
+		set->probes[i]->flags |= KPROBE_FLAG_DISABLED;
+	err = tt_register_probes(set->probes, set->nr);
+	if (err)
+		return err;
 	mutex_lock(&set->lock);
-	set->users += delta;
+	set->registered = true;
 	tt_probe_set_sync(set);
 	mutex_unlock(&set->lock);
+	return 0;
 }
 
-/* tcp_close(struct sock *sk, long timeout) */
-static int tt_tcp_close_entry(struct kprobe *p, struct pt_regs *regs)
+/* Returns once no handler of the set runs any more. */
+void tt_probe_set_unregister(struct tt_probe_set *set)
+{
+	mutex_lock(&set->lock);
+	if (set->tp_attached) {
+		tracepoint_probe_unregister(set->tp, set->tp_probe, NULL);
+		set->tp_attached = false;
+	}
+	set->registered = false;
+	set->armed = false;
+	mutex_unlock(&set->lock);
+	tt_unregister_probes(set->probes, set->nr);
+	if (set->tp)
+		tracepoint_synchronize_unregister();
+}
+
+/**
+ * tt_probe_sets_update() - count @tn as a user of the sets it needs now
+ * @tn: the namespace, after a knob changed or as it comes or goes
+ * @live: false when the namespace goes away: it needs nothing any more
+ *
+ * Process context.  Each set's lock orders concurrent writers of one
+ * namespace's knobs: the last to get there sees the final values.
+ */
+void tt_probe_sets_update(struct tt_net *tn, bool live)
+{
+	struct tt_probe_set *set;
+	unsigned int i;
+	bool want;
+
+	for (i = 0; i < ARRAY_SIZE(tt_probe_sets); i++) {
+		set = tt_probe_sets[i];
+		mutex_lock(&set->lock);
+		want = live && set->wants(tn);
+		if (want != test_bit(i, &tn->sets_used)) {
+			change_bit(i, &tn->sets_used);
+			set->users += want ? 1 : -1;
+			tt_probe_set_sync(set);
+		}
+		mutex_unlock(&set->lock);
+	}
+}
+
+/* ---- close(): one probe for the policies that act at close ---- */
+
+static bool tt_close_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) &&
+	       (tt_half_duplex_wants_close(tn) || tt_fin_wait2_wants_close(tn));
+}
+
+/*
+ * __tcp_close(struct sock *sk, long timeout): what close() does with the
+ * socket lock held, before the socket is orphaned.
+ */
+static int tt_close_entry(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct tt_net *tn = tt_net_enabled(sock_net(sk));
 
-	if (tn)
-		tt_count(tn, TT_STAT_close_calls);
+	if (!tn || !tt_close_wants(tn))
+		return 0;
+	tt_count(tn, TT_STAT_close_calls);
+	tt_fin_wait2_close(tn, sk);
+	tt_half_duplex_close(tn, sk);
 	return 0;
 }
 
-static struct kprobe tt_tcp_close_probe = {
-	.symbol_name = "tcp_close",
-	.pre_handler = tt_tcp_close_entry,
+static struct kprobe tt_close_probe = {
+	.symbol_name = "__tcp_close",
+	.pre_handler = tt_close_entry,
 };
 
-static struct kprobe *tt_main_probes[] = {
-	&tt_tcp_close_probe,
+static struct kprobe *tt_close_probes[] = {
+	&tt_close_probe,
+};
+
+struct tt_probe_set tt_close_set = {
+	.name = "close",
+	.probes = tt_close_probes,
+	.nr = ARRAY_SIZE(tt_close_probes),
+	.wants = tt_close_wants,
+	.lock = __MUTEX_INITIALIZER(tt_close_set.lock),
 };
 
 /* ---- aborting a connection from process context ---- */
@@ -229,27 +330,6 @@ bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter)
 	return true;
 }
 
-/* ---- knob changes ---- */
-
-/* Called from process context whenever a namespace's knob changes value. */
-void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new)
-{
-	switch (id) {
-	case TT_KNOB_half_duplex_close:
-		tt_half_duplex_mode_changed(old, new);
-		break;
-	case TT_KNOB_fin_wait2_idle_ms:
-		tt_fin_wait2_idle_changed(old, new);
-		break;
-	case TT_KNOB_time_wait_ms:
-	case TT_KNOB_tw_restore:
-		tt_time_wait_knob_changed(id, old, new);
-		break;
-	default:
-		break;
-	}
-}
-
 /* ---- module ---- */
 
 static int __init tcp_teardown_init(void)
@@ -264,13 +344,9 @@ static int __init tcp_teardown_init(void)
 	if (err)
 		goto err_wq;
 
-	err = tt_register_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
-	if (err)
-		goto err_control;
-
 	err = tt_half_duplex_init();
 	if (err)
-		goto err_main_probes;
+		goto err_control;
 
 	err = tt_time_wait_init();
 	if (err)
@@ -280,15 +356,20 @@ static int __init tcp_teardown_init(void)
 	if (err)
 		goto err_time_wait;
 
+	/* Last in, first out: it calls into the policies. */
+	err = tt_probe_set_register(&tt_close_set);
+	if (err)
+		goto err_fin_wait2;
+
 	pr_info("version %s loaded\n", TCP_TEARDOWN_VERSION);
 	return 0;
 
+err_fin_wait2:
+	tt_fin_wait2_exit();
 err_time_wait:
 	tt_time_wait_exit();
 err_half_duplex:
 	tt_half_duplex_exit();
-err_main_probes:
-	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
 err_control:
 	tt_control_exit();
 err_wq:
@@ -298,10 +379,10 @@ err_wq:
 
 static void __exit tcp_teardown_exit(void)
 {
+	tt_probe_set_unregister(&tt_close_set);
 	tt_fin_wait2_exit();
 	tt_time_wait_exit();
 	tt_half_duplex_exit();
-	tt_unregister_probes(tt_main_probes, ARRAY_SIZE(tt_main_probes));
 	/* No probe or timer queues work any more: finish what is queued. */
 	destroy_workqueue(tt_wq);
 	tt_control_exit();

@@ -49,6 +49,7 @@ struct tt_stats {
  */
 struct tt_net {
 	bool live;
+	unsigned long sets_used;	/* bit n: needs tt_probe_sets[n] armed */
 	int knob[TT_NR_KNOBS];
 	struct tt_stats __percpu *stats;
 	struct net *net;
@@ -62,16 +63,40 @@ extern struct tt_stats __percpu *tt_global_stats;
 struct kprobe;
 struct kretprobe;
 struct sock;
+struct tracepoint;
 
-/* Probes armed only while at least one namespace needs them. */
+/*
+ * Probes armed only while at least one namespace needs them: a probe
+ * costs a few hundred nanoseconds per hit even when its handler has
+ * nothing to do, so no per-connection probe stays armed for a policy
+ * that no namespace has switched on.  A set may also hold one
+ * tracepoint, attached and detached with it.
+ */
 struct tt_probe_set {
+	const char *name;
 	struct kprobe **probes;
 	unsigned int nr;
-	struct mutex lock;	/* guards the three below */
-	unsigned int users;	/* namespaces that need the probes */
+	/* Does @tn need the set armed?  Called with its knobs as they are. */
+	bool (*wants)(const struct tt_net *tn);
+	const char *tp_name;	/* optional tracepoint ... */
+	void *tp_probe;		/* ... and its probe function */
+	struct tracepoint *tp;
+	struct mutex lock;	/* guards the four below */
+	unsigned int users;	/* namespaces that need the set */
 	bool registered;
 	bool armed;
+	bool tp_attached;
 };
+
+/* Every set of every policy; main.c keeps the list. */
+extern struct tt_probe_set tt_close_set;
+extern struct tt_probe_set tt_hd_after_close_set;
+extern struct tt_probe_set tt_hd_strict_set;
+extern struct tt_probe_set tt_fw2_orphan_set;
+extern struct tt_probe_set tt_fw2_idle_set;
+extern struct tt_probe_set tt_tw_isn_set;
+extern struct tt_probe_set tt_tw_length_set;
+extern struct tt_probe_set tt_tw_restore_set;
 
 int tt_control_init(void);
 void tt_control_exit(void);
@@ -82,26 +107,25 @@ void tt_unregister_probes(struct kprobe **probes, unsigned int n);
 int tt_register_kretprobe(struct kretprobe *rp);
 int tt_probe_set_register(struct tt_probe_set *set);
 void tt_probe_set_unregister(struct tt_probe_set *set);
-void tt_probe_set_sync(struct tt_probe_set *set);
-void tt_probe_set_use(struct tt_probe_set *set, int delta);
+void tt_probe_sets_update(struct tt_net *tn, bool live);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
-void tt_knob_changed(struct tt_net *tn, unsigned int id, int old, int new);
 
 /* half_duplex.c */
 int tt_half_duplex_init(void);
 void tt_half_duplex_exit(void);
-void tt_half_duplex_mode_changed(int old, int new);
+bool tt_half_duplex_wants_close(const struct tt_net *tn);
+void tt_half_duplex_close(struct tt_net *tn, struct sock *sk);
 
 /* time_wait.c */
 int tt_time_wait_init(void);
 void tt_time_wait_exit(void);
 void tt_time_wait_net_exit(struct net *net);
-void tt_time_wait_knob_changed(unsigned int id, int old, int new);
 
 /* fin_wait2.c */
 int tt_fin_wait2_init(void);
 void tt_fin_wait2_exit(void);
-void tt_fin_wait2_idle_changed(int old, int new);
+bool tt_fin_wait2_wants_close(const struct tt_net *tn);
+void tt_fin_wait2_close(struct tt_net *tn, struct sock *sk);
 
 static inline struct tt_net *tt_net(const struct net *net)
 {

@@ -528,29 +528,63 @@ static int tt_tw_schedule_entry(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe tt_tw_probes_storage[] = {
-	{ .symbol_name = "tcp_v4_send_synack",
-	  .pre_handler = tt_tw_synack_entry },
-	{ .symbol_name = "tcp_v6_send_synack",
-	  .pre_handler = tt_tw_synack_entry },
+static struct kprobe tt_tw_synack4_probe = {
+	.symbol_name = "tcp_v4_send_synack",
+	.pre_handler = tt_tw_synack_entry,
 };
 
-static struct kprobe *tt_tw_probes[ARRAY_SIZE(tt_tw_probes_storage)];
+static struct kprobe tt_tw_synack6_probe = {
+	.symbol_name = "tcp_v6_send_synack",
+	.pre_handler = tt_tw_synack_entry,
+};
+
+/*
+ * Every passive open sends a SYN-ACK: armed while some namespace may
+ * reopen with a gap the kernel's own ISN does not already give.
+ */
+static struct kprobe *tt_tw_isn_probes[] = {
+	&tt_tw_synack4_probe,
+	&tt_tw_synack6_probe,
+};
+
+static bool tt_tw_isn_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) &&
+	       tt_knob(tn, TT_KNOB_tw_reopen) != TT_TW_REOPEN_NEVER &&
+	       (!TT_KERNEL_KEEPS_TW_ISN ||
+		tt_knob(tn, TT_KNOB_tw_isn_gap) > TT_STOCK_TW_ISN_GAP);
+}
+
+struct tt_probe_set tt_tw_isn_set = {
+	.name = "TIME-WAIT ISN",
+	.probes = tt_tw_isn_probes,
+	.nr = ARRAY_SIZE(tt_tw_isn_probes),
+	.wants = tt_tw_isn_wants,
+	.lock = __MUTEX_INITIALIZER(tt_tw_isn_set.lock),
+};
 
 /* Once per connection: armed while some namespace changes the length. */
 static struct kprobe tt_tw_schedule_probe = {
 	.symbol_name = "__inet_twsk_schedule",
 	.pre_handler = tt_tw_schedule_entry,
-	.flags = KPROBE_FLAG_DISABLED,
 };
 
 static struct kprobe *tt_tw_length_probes[] = {
 	&tt_tw_schedule_probe,
 };
 
-static struct tt_probe_set tt_tw_length_set = {
+static bool tt_tw_length_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) &&
+	       tt_knob(tn, TT_KNOB_time_wait_ms) !=
+	       jiffies_to_msecs(TCP_TIMEWAIT_LEN);
+}
+
+struct tt_probe_set tt_tw_length_set = {
+	.name = "TIME-WAIT length",
 	.probes = tt_tw_length_probes,
 	.nr = ARRAY_SIZE(tt_tw_length_probes),
+	.wants = tt_tw_length_wants,
 	.lock = __MUTEX_INITIALIZER(tt_tw_length_set.lock),
 };
 
@@ -562,13 +596,11 @@ static struct tt_probe_set tt_tw_length_set = {
 static struct kprobe tt_tw_deschedule_probe = {
 	.symbol_name = "inet_twsk_deschedule_put",
 	.pre_handler = tt_tw_deschedule_entry,
-	.flags = KPROBE_FLAG_DISABLED,
 };
 
 static struct kprobe tt_tw_reqsk_drop_probe = {
 	.symbol_name = "inet_csk_reqsk_queue_drop",
 	.pre_handler = tt_tw_reqsk_drop_entry,
-	.flags = KPROBE_FLAG_DISABLED,
 };
 
 static struct kprobe *tt_tw_restore_probes[] = {
@@ -576,36 +608,25 @@ static struct kprobe *tt_tw_restore_probes[] = {
 	&tt_tw_reqsk_drop_probe,
 };
 
-static struct tt_probe_set tt_tw_restore_set = {
+static bool tt_tw_restore_wants(const struct tt_net *tn)
+{
+	return tt_knob(tn, TT_KNOB_enabled) && tt_knob(tn, TT_KNOB_tw_restore);
+}
+
+struct tt_probe_set tt_tw_restore_set = {
+	.name = "TIME-WAIT restore",
 	.probes = tt_tw_restore_probes,
 	.nr = ARRAY_SIZE(tt_tw_restore_probes),
+	.wants = tt_tw_restore_wants,
 	.lock = __MUTEX_INITIALIZER(tt_tw_restore_set.lock),
 };
 
-void tt_time_wait_knob_changed(unsigned int id, int old, int new)
-{
-	int stock = jiffies_to_msecs(TCP_TIMEWAIT_LEN);
-
-	switch (id) {
-	case TT_KNOB_time_wait_ms:
-		tt_probe_set_use(&tt_tw_length_set,
-				 (new != stock) - (old != stock));
-		break;
-	case TT_KNOB_tw_restore:
-		tt_probe_set_use(&tt_tw_restore_set, !!new - !!old);
-		break;
-	}
-}
-
 int tt_time_wait_init(void)
 {
-	unsigned int i;
 	int err;
 
 	timer_setup(&tt_tw_gc, tt_tw_gc_timer, 0);
-	for (i = 0; i < ARRAY_SIZE(tt_tw_probes); i++)
-		tt_tw_probes[i] = &tt_tw_probes_storage[i];
-	err = tt_register_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	err = tt_probe_set_register(&tt_tw_isn_set);
 	if (err)
 		return err;
 	err = tt_probe_set_register(&tt_tw_length_set);
@@ -624,7 +645,7 @@ err_restore:
 err_length:
 	tt_probe_set_unregister(&tt_tw_length_set);
 err_probes:
-	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	tt_probe_set_unregister(&tt_tw_isn_set);
 	return err;
 }
 
@@ -636,7 +657,7 @@ void tt_time_wait_exit(void)
 	unregister_kretprobe(&tt_tw_state_probe);
 	tt_probe_set_unregister(&tt_tw_restore_set);
 	tt_probe_set_unregister(&tt_tw_length_set);
-	tt_unregister_probes(tt_tw_probes, ARRAY_SIZE(tt_tw_probes));
+	tt_probe_set_unregister(&tt_tw_isn_set);
 	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	tt_tw_closing = true;
 	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);

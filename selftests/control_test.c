@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 
 #include "tt_harness.h"
@@ -139,6 +140,15 @@ static long long read_counter(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, ret) TH_LOG("%s in %s: %s", name, TT_PROC_NET,
 				 strerror(-ret));
 	return val;
+}
+
+/*
+ * close_calls counts only where a policy acts at close(): turn one on in
+ * the current netns that changes nothing for sockets without unread data.
+ */
+static void close_policy_on(struct __test_metadata *_metadata)
+{
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "0\n"));
 }
 
 static long long read_stat(struct __test_metadata *_metadata,
@@ -1008,6 +1018,168 @@ TEST_F(userns, can_write_own_netns_sysctl)
 	}
 }
 
+/* Probes armed only while used */
+
+#define KPROBES_LIST	"/sys/kernel/debug/kprobes/list"
+
+/*
+ * The module's kprobes on functions that run once per connection or
+ * more.  (tcp_timewait_state_process() also carries the TIME-WAIT
+ * kretprobe, armed always; the SYN-ACK probes depend on the kernel.)
+ */
+static const char *const per_conn_probes[] = {
+	"__tcp_close",
+	"tcp_rcv_state_process",
+	"tcp_rcv_established",
+	"tcp_keepalive_timer",
+	"tw_timer_handler",
+	"__inet_twsk_schedule",
+	"inet_twsk_deschedule_put",
+	"inet_csk_reqsk_queue_drop",
+};
+
+enum { PROBE_ABSENT, PROBE_DISABLED, PROBE_ARMED };
+
+/* State of the plain kprobe ("k") on function @sym, from debugfs. */
+static int probe_state(struct __test_metadata *_metadata, const char *sym)
+{
+	char line[512], want[160];
+	int state = PROBE_ABSENT;
+	FILE *f;
+
+	if (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) &&
+	    errno != EBUSY)
+		ASSERT_EQ(0, errno) TH_LOG("mount debugfs: %s", strerror(errno));
+	f = fopen(KPROBES_LIST, "r");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", KPROBES_LIST, strerror(errno));
+	/* the entry: +0x0, or +0x4 after an IBT endbr64 */
+	snprintf(want, sizeof(want), " k  %s+0x", sym);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, want))
+			continue;
+		state = strstr(line, "[DISABLED]") ? PROBE_DISABLED :
+						     PROBE_ARMED;
+		break;
+	}
+	fclose(f);
+	return state;
+}
+
+/* Every per-connection probe registered, and armed only if in @armed. */
+static bool probes_match(struct __test_metadata *_metadata,
+			 const char *const *armed, bool log)
+{
+	bool ok = true;
+	unsigned int i, j;
+	int want, got;
+
+	for (i = 0; i < ARRAY_SIZE(per_conn_probes); i++) {
+		want = PROBE_DISABLED;
+		for (j = 0; armed[j]; j++)
+			if (!strcmp(armed[j], per_conn_probes[i]))
+				want = PROBE_ARMED;
+		got = probe_state(_metadata, per_conn_probes[i]);
+		if (got == want)
+			continue;
+		ok = false;
+		if (log)
+			TH_LOG("%s: %s, want %s", per_conn_probes[i],
+			       got == PROBE_ABSENT ? "absent" :
+			       got == PROBE_ARMED ? "armed" : "disabled",
+			       want == PROBE_ARMED ? "armed" : "disabled");
+	}
+	return ok;
+}
+
+/* Namespaces die asynchronously: give their exit a few seconds. */
+static void assert_probes(struct __test_metadata *_metadata,
+			  const char *const *armed, const char *what)
+{
+	int waited;
+
+	for (waited = 0; waited < 10000; waited += 50) {
+		if (probes_match(_metadata, armed, false))
+			return;
+		tt_msleep(50);
+	}
+	ASSERT_TRUE(probes_match(_metadata, armed, true)) TH_LOG("%s", what);
+}
+
+/* In a netns of its own: switch every policy on, then exit. */
+static int all_policies_child(void *arg)
+{
+	static const char *const knobs[][2] = {
+		{ "half_duplex_close", "2\n" },	{ "fin_wait2_rst", "1\n" },
+		{ "time_wait_ms", "1000\n" },	{ "tw_restore", "1\n" },
+	};
+	unsigned int i;
+
+	(void)arg;
+	if (tt_netns_new() < 0)
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (tt_knob_write(TT_SYSCTL_DIR, knobs[i][0], knobs[i][1]))
+			return 2;
+	return 0;
+}
+
+TEST_F_TIMEOUT(loaded, probes_armed_only_while_used, 90)
+{
+	static const char *const none[] = { NULL };
+	static const char *const hd_graceful[] = {
+		"__tcp_close", "tcp_rcv_state_process", NULL };
+	static const char *const hd_strict[] = {
+		"__tcp_close", "tcp_rcv_state_process", "tcp_rcv_established",
+		NULL };
+	static const char *const fw2_orphan[] = {
+		"__tcp_close", "tcp_keepalive_timer", "tw_timer_handler", NULL };
+	static const char *const tw_length[] = { "__inet_twsk_schedule", NULL };
+	static const char *const tw_restore[] = {
+		"inet_twsk_deschedule_put", "inet_csk_reqsk_queue_drop", NULL };
+	int ns, ret;
+
+	assert_probes(_metadata, none, "loaded with the defaults");
+
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns);
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "0\n"));
+	assert_probes(_metadata, hd_graceful, "half_duplex_close=0");
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "2\n"));
+	assert_probes(_metadata, hd_strict, "half_duplex_close=2");
+	/* enabled=0: the namespace needs nothing armed */
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "0\n"));
+	assert_probes(_metadata, none, "half_duplex_close=2, enabled=0");
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "1\n"));
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "1\n"));
+	assert_probes(_metadata, none, "back to half_duplex_close=1");
+
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "1\n"));
+	assert_probes(_metadata, fw2_orphan, "fin_wait2_rst=1");
+	/* still needed by the other knob of the same set */
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_timeout_ms",
+				   "5000\n"));
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "0\n"));
+	assert_probes(_metadata, fw2_orphan, "fin_wait2_timeout_ms=5000");
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_timeout_ms",
+				   "0\n"));
+	assert_probes(_metadata, none, "fin_wait2 knobs back to 0");
+
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "time_wait_ms", "1000\n"));
+	assert_probes(_metadata, tw_length, "time_wait_ms=1000");
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "time_wait_ms", "60000\n"));
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "tw_restore", "1\n"));
+	assert_probes(_metadata, tw_restore, "tw_restore=1");
+	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "tw_restore", "0\n"));
+	assert_probes(_metadata, none, "TIME-WAIT knobs back to stock");
+	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
+	close(ns);
+
+	/* a namespace that goes away with its policies on disarms them */
+	ret = tt_child_run(all_policies_child, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("child failed (%d)", ret);
+	assert_probes(_metadata, none, "after a netns with every policy died");
+}
+
 /* Counters */
 
 TEST_F(loaded, close_calls_count_exactly)
@@ -1018,14 +1190,21 @@ TEST_F(loaded, close_calls_count_exactly)
 	/* B: a bystander netns that must not count A's closes */
 	b_ns = tt_netns_new();
 	ASSERT_LE(0, b_ns);
+	close_policy_on(_metadata);
 	b0 = read_counter(_metadata, "close_calls");
 	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
 
 	/* A: fresh, so nothing but us closes TCP sockets in it */
 	a_ns = tt_netns_new();
 	ASSERT_LE(0, a_ns);
+
+	/* at the defaults the close hook is not even armed */
+	make_and_close_tcp(_metadata, 2);
+	ASSERT_EQ(0, read_counter(_metadata, "close_calls"))
+		TH_LOG("counted closes with no close policy on");
+
+	close_policy_on(_metadata);
 	c0 = read_counter(_metadata, "close_calls");
-	ASSERT_EQ(0, c0) TH_LOG("a new netns has closed no TCP socket yet");
 	g0 = read_stat(_metadata, "close_calls");
 
 	/* 5 pairs and their listener: 11 sockets, 11 close() calls */
@@ -1051,6 +1230,7 @@ TEST_F(loaded, close_calls_follow_enabled)
 
 	ns = tt_netns_new();
 	ASSERT_LE(0, ns);
+	close_policy_on(_metadata);
 	c0 = read_counter(_metadata, "close_calls");
 
 	/* enabled=0 in this netns: nothing is counted */
@@ -1125,6 +1305,7 @@ TEST_F_TIMEOUT(loaded, counters_never_decrease, 90)
 
 	ns = tt_netns_new();
 	ASSERT_LE(0, ns);
+	close_policy_on(_metadata);
 	ASSERT_EQ(0, tt_counters_read_netns(&n0));
 	ASSERT_EQ(0, tt_counters_read_global(&g0));
 	n_prev = n0;
@@ -1168,6 +1349,9 @@ static int netns_burst_child(void *arg)
 	(void)arg;
 	if (tt_netns_new() < 0)
 		return 1;
+	/* a close policy on, so that close_calls counts */
+	if (tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "0\n"))
+		return 4;
 	lfd = tt_tcp_listen(BURST_PAIRS, &port);
 	if (lfd < 0)
 		return 2;

@@ -20,7 +20,8 @@ echo "loaded: version $(cat /sys/kernel/tcp_teardown/version)"
 show_state
 
 echo
-echo "== a loopback connection: 3 requests and answers, then close"
+echo "== a loopback connection at the defaults: stock behaviour, nothing"
+echo "   of the module armed on the connection's path, nothing counted"
 nc -l -p 5000 -e cat &
 sleep 1
 printf 'one\ntwo\nthree\n' | nc -w 1 127.0.0.1 5000 | sed 's/^/  echoed: /'
@@ -28,14 +29,24 @@ wait
 show_state
 
 echo
-echo "== enabled=0: the module takes no decision (and counts none)"
-echo 0 >/proc/sys/net/ipv4/tcp_teardown/enabled
+echo "== half_duplex_close=0: a policy acts at close(), its hook is armed"
+echo 0 >/proc/sys/net/ipv4/tcp_teardown/half_duplex_close
 nc -l -p 5001 -e cat &
 sleep 1
-echo hello | nc -w 1 127.0.0.1 5001 >/dev/null
+printf 'one\ntwo\nthree\n' | nc -w 1 127.0.0.1 5001 | sed 's/^/  echoed: /'
+wait
+show_state
+
+echo
+echo "== enabled=0: the module takes no decision (and counts none)"
+echo 0 >/proc/sys/net/ipv4/tcp_teardown/enabled
+nc -l -p 5002 -e cat &
+sleep 1
+echo hello | nc -w 1 127.0.0.1 5002 >/dev/null
 wait
 show_state
 echo 1 >/proc/sys/net/ipv4/tcp_teardown/enabled
+echo 1 >/proc/sys/net/ipv4/tcp_teardown/half_duplex_close
 
 echo
 echo "== a bad write is refused and changes nothing"

@@ -35,14 +35,6 @@ static void knob(const char *name, long long val)
 		printf("    (cannot set %s)\n", name);
 }
 
-static long long counter(const char *name)
-{
-	long long v = -1;
-
-	tt_counter_read(name, &v);
-	return v;
-}
-
 static const char *how(const struct tt_io *io)
 {
 	if (io->eof)
