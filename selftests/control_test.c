@@ -1123,54 +1123,56 @@ static int all_policies_child(void *arg)
 	return 0;
 }
 
+/* One knob write and the per-connection probes armed after it. */
+struct arming_step {
+	const char *knob, *val;
+	const char *armed[4];
+};
+
+static const struct arming_step arming_steps[] = {
+	{ "half_duplex_close", "0\n",
+	  { "__tcp_close", "tcp_rcv_state_process" } },
+	{ "half_duplex_close", "2\n",
+	  { "__tcp_close", "tcp_rcv_state_process", "tcp_rcv_established" } },
+	/* enabled=0: the namespace needs nothing armed */
+	{ "enabled", "0\n", { NULL } },
+	{ "enabled", "1\n",
+	  { "__tcp_close", "tcp_rcv_state_process", "tcp_rcv_established" } },
+	{ "half_duplex_close", "1\n", { NULL } },
+	{ "fin_wait2_rst", "1\n",
+	  { "__tcp_close", "tcp_keepalive_timer", "tw_timer_handler" } },
+	/* still needed by the other knob of the same set */
+	{ "fin_wait2_timeout_ms", "5000\n",
+	  { "__tcp_close", "tcp_keepalive_timer", "tw_timer_handler" } },
+	{ "fin_wait2_rst", "0\n",
+	  { "__tcp_close", "tcp_keepalive_timer", "tw_timer_handler" } },
+	{ "fin_wait2_timeout_ms", "0\n", { NULL } },
+	{ "time_wait_ms", "1000\n", { "__inet_twsk_schedule" } },
+	{ "time_wait_ms", "60000\n", { NULL } },
+	{ "tw_restore", "1\n",
+	  { "inet_twsk_deschedule_put", "inet_csk_reqsk_queue_drop" } },
+	{ "tw_restore", "0\n", { NULL } },
+};
+
 TEST_F_TIMEOUT(loaded, probes_armed_only_while_used, 90)
 {
 	static const char *const none[] = { NULL };
-	static const char *const hd_graceful[] = {
-		"__tcp_close", "tcp_rcv_state_process", NULL };
-	static const char *const hd_strict[] = {
-		"__tcp_close", "tcp_rcv_state_process", "tcp_rcv_established",
-		NULL };
-	static const char *const fw2_orphan[] = {
-		"__tcp_close", "tcp_keepalive_timer", "tw_timer_handler", NULL };
-	static const char *const tw_length[] = { "__inet_twsk_schedule", NULL };
-	static const char *const tw_restore[] = {
-		"inet_twsk_deschedule_put", "inet_csk_reqsk_queue_drop", NULL };
+	const struct arming_step *st;
+	char what[128];
+	unsigned int i;
 	int ns, ret;
 
 	assert_probes(_metadata, none, "loaded with the defaults");
 
 	ns = tt_netns_new();
 	ASSERT_LE(0, ns);
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "0\n"));
-	assert_probes(_metadata, hd_graceful, "half_duplex_close=0");
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "2\n"));
-	assert_probes(_metadata, hd_strict, "half_duplex_close=2");
-	/* enabled=0: the namespace needs nothing armed */
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "0\n"));
-	assert_probes(_metadata, none, "half_duplex_close=2, enabled=0");
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "enabled", "1\n"));
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "1\n"));
-	assert_probes(_metadata, none, "back to half_duplex_close=1");
-
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "1\n"));
-	assert_probes(_metadata, fw2_orphan, "fin_wait2_rst=1");
-	/* still needed by the other knob of the same set */
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_timeout_ms",
-				   "5000\n"));
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "0\n"));
-	assert_probes(_metadata, fw2_orphan, "fin_wait2_timeout_ms=5000");
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_timeout_ms",
-				   "0\n"));
-	assert_probes(_metadata, none, "fin_wait2 knobs back to 0");
-
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "time_wait_ms", "1000\n"));
-	assert_probes(_metadata, tw_length, "time_wait_ms=1000");
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "time_wait_ms", "60000\n"));
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "tw_restore", "1\n"));
-	assert_probes(_metadata, tw_restore, "tw_restore=1");
-	ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, "tw_restore", "0\n"));
-	assert_probes(_metadata, none, "TIME-WAIT knobs back to stock");
+	for (i = 0; i < ARRAY_SIZE(arming_steps); i++) {
+		st = &arming_steps[i];
+		ASSERT_EQ(0, tt_knob_write(TT_SYSCTL_DIR, st->knob, st->val));
+		snprintf(what, sizeof(what), "step %u: %s=%.*s", i, st->knob,
+			 (int)strlen(st->val) - 1, st->val);
+		assert_probes(_metadata, st->armed, what);
+	}
 	ASSERT_EQ(0, tt_netns_enter(self->init_netns));
 	close(ns);
 
