@@ -260,15 +260,22 @@ struct life {
 	long long mini;		/* last poll that found a mini-socket */
 };
 
+#define NO_TIMER_MS	200	/* how long a FIN_WAIT2 socket may show no timer */
+
 /*
- * Poll until A's socket is gone, times in ms after @t0 (-1: never).
- * While there, it must be in FIN_WAIT1 (our FIN not yet acknowledged) or
- * FIN_WAIT2: a full socket on the keepalive timer or a mini-socket.
+ * Poll until A's socket is gone, times in ms after @t0 (-1: never); it
+ * should live @t_ms.  While there, it must be in FIN_WAIT1 (our FIN not
+ * yet acknowledged) or FIN_WAIT2: a full socket on the keepalive timer
+ * or a mini-socket.  /proc may catch a full socket without a pending
+ * timer for a moment: between the move to FIN_WAIT2 and the arming of
+ * the timer, and while the timer runs to end it (a window that a loaded
+ * host widens); never for long.
  */
 static void watch_orphan(struct __test_metadata *_metadata,
-			 const struct conn *c, long long t0, int limit_ms,
+			 const struct conn *c, long long t0, int t_ms,
 			 struct life *l)
 {
+	long long limit_ms = t_ms + SLACK_MS + 1000, no_timer = -1;
 	struct tt_proc_sock ps;
 	long long before;
 	int ret;
@@ -290,11 +297,17 @@ static void watch_orphan(struct __test_metadata *_metadata,
 			TH_LOG("A in state %d", ps.state);
 		ASSERT_EQ(0UL, ps.inode) TH_LOG("A is not an orphan");
 		if (ps.state == TCP_FIN_WAIT2) {
-			ASSERT_TRUE(ps.timer == 2 || ps.timer == 3)
-				TH_LOG("A in FIN_WAIT2 with timer %d",
-				       ps.timer);
+			if (ps.timer != 0)
+				no_timer = -1;
+			else if (no_timer < 0)
+				no_timer = before - t0;
+			ASSERT_TRUE(ps.timer == 2 || ps.timer == 3 ||
+				    (ps.timer == 0 &&
+				     before - t0 - no_timer < NO_TIMER_MS))
+				TH_LOG("A in FIN_WAIT2 with timer %d at %lld ms",
+				       ps.timer, before - t0);
 			l->seen = before - t0;
-			if (ps.timer == 2)
+			if (ps.timer != 3)
 				l->full = l->seen;
 			else
 				l->mini = l->seen;
@@ -349,7 +362,7 @@ static void orphan_silent(struct __test_metadata *_metadata,
 					&linger2, sizeof(linger2)));
 	snap(_metadata, &c0);
 	t0 = a_close(_metadata, &c);
-	watch_orphan(_metadata, &c, t0, t_ms + SLACK_MS + 1000, &l);
+	watch_orphan(_metadata, &c, t0, t_ms, &l);
 	assert_lifetime(_metadata, &l, t_ms, what);
 
 	stock_reset = !set && l.full >= 0;
@@ -387,7 +400,7 @@ static void orphan_rst(struct __test_metadata *_metadata, struct tt_cap *cap,
 	conn_open(_metadata, family, &c);
 	snap(_metadata, &c0);
 	t0 = a_close(_metadata, &c);
-	watch_orphan(_metadata, &c, t0, t_ms + SLACK_MS + 1000, &l);
+	watch_orphan(_metadata, &c, t0, t_ms, &l);
 	assert_lifetime(_metadata, &l, t_ms, what);
 	ASSERT_EQ(-1, l.mini) TH_LOG("a mini-socket cannot send the RST");
 	snap_after(_metadata, &c0, "fw2_orphan_expired_rst", 1, &c1);
@@ -605,7 +618,7 @@ TEST_F(fw2, idle_then_close)
 	tt_msleep(IDLE_MS / 4);
 	t0 = a_close(_metadata, &c);
 	/* the orphan outlives the idle limit: no abort may come */
-	watch_orphan(_metadata, &c, t0, ORPHAN_MS + SLACK_MS + 1000, &l);
+	watch_orphan(_metadata, &c, t0, ORPHAN_MS, &l);
 	assert_lifetime(_metadata, &l, ORPHAN_MS, "idle, then close");
 	snap_after(_metadata, &c0, "fw2_orphan_expired_silent", 1, &c1);
 
