@@ -35,9 +35,8 @@
  * a function does, only the state it finds):
  *
  *  - __tcp_close() entry (main.c's close probe), mode 0: the socket lock
- *    is held; we empty the
- *    receive queue, so the kernel finds no unread data and takes its FIN
- *    path.
+ *    is held; we empty the receive queue, so the kernel finds no unread
+ *    data and takes its FIN path.
  *  - tcp_rcv_state_process() entry, mode 0, orphan in FIN_WAIT: we move
  *    rcv_nxt past the payload and leave the segment carrying only its FIN
  *    (if any), so the kernel sees nothing new to reset for; an immediate
