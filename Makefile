@@ -8,7 +8,8 @@
 #   make check               checkpatch + selftests on every kernel
 #   make check-6.1 [TESTS="a_test b_test"]   selftests on one kernel
 #   make vm [KERNEL=...]     interactive VM with the module loaded
-#   make bench [ROUNDS=N]    benchmarks, one boot per kernel: medians and
+#   make bench [ROUNDS=N] [CLOCK=icount|wall]
+#                            benchmarks, one boot per kernel: medians and
 #                            ratios to the unloaded kernel, as a table and
 #                            as JSON in build/bench/full.json
 #   make bench-smoke         the same harness in seconds (part of `make
@@ -64,7 +65,8 @@ check: deps
 
 # Documentation/performance.rst says what the numbers mean.
 bench: $(addprefix module-,$(KERNELS))
-	@bash $(TOP)/scripts/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) $(KERNELS)
+	@bash $(TOP)/scripts/bench.sh $(if $(ROUNDS),--rounds $(ROUNDS)) \
+		$(if $(CLOCK),--clock $(CLOCK)) $(KERNELS)
 
 bench-smoke: $(addprefix module-,$(KERNELS))
 	@bash $(TOP)/scripts/bench.sh --smoke $(KERNELS)

@@ -8,6 +8,7 @@
 #ifndef _TCP_TEARDOWN_COMPAT_H
 #define _TCP_TEARDOWN_COMPAT_H
 
+#include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
@@ -48,7 +49,7 @@ tt_register_net_sysctl(struct net *net, const char *path,
 #endif
 
 /*
- * Change argument @n (0-based, register arguments only) of a probed
+ * Change argument @n (0-based, register arguments only) of a hooked
  * function at its entry.  x86-64 only, like the module: the registers
  * are restored from @regs when the handler returns.
  */
@@ -69,6 +70,37 @@ static inline void tt_regs_set_arg(struct pt_regs *regs, unsigned int n,
 		regs->cx = val;
 		break;
 	}
+}
+
+/*
+ * The registers a hook finds at a function's entry.  6.1 shows them as
+ * the pt_regs inside struct ftrace_regs; later kernels hide that layout
+ * behind arch_ftrace_regs() (of which x86 keeps the pt_regs).  Without
+ * FTRACE_OPS_FL_SAVE_REGS only the argument registers, the stack and
+ * instruction pointers are saved; the argument registers are restored
+ * from here when the hook returns.
+ */
+static inline struct pt_regs *tt_hook_regs(struct ftrace_regs *fregs)
+{
+#ifdef TT_HAVE_ARCH_FTRACE_REGS
+	return &arch_ftrace_regs(fregs)->regs;
+#else
+	return &fregs->regs;
+#endif
+}
+
+/* Argument @n (0-based) of a hooked function. */
+static inline unsigned long tt_hook_arg(struct ftrace_regs *fregs,
+					unsigned int n)
+{
+	return regs_get_kernel_argument(tt_hook_regs(fregs), n);
+}
+
+/* Change argument @n (register arguments only) of a hooked function. */
+static inline void tt_hook_set_arg(struct ftrace_regs *fregs, unsigned int n,
+				   unsigned long val)
+{
+	tt_regs_set_arg(tt_hook_regs(fregs), n, val);
 }
 
 #endif /* _TCP_TEARDOWN_COMPAT_H */

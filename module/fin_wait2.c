@@ -42,7 +42,7 @@
  *
  * If the ACK of our FIN is processed while close() still owns the socket,
  * the stock code keeps a T <= 60 s orphan on the keepalive timer and
- * resets the peer at expiry; for our silent values the keepalive probe
+ * resets the peer at expiry; for our silent values the keepalive hook
  * turns that into a last, short mini-socket (T + 3.5 RTO, silent).
  *
  * Our values are never multiples of HZ, which TCP_LINGER2 always is, so
@@ -51,11 +51,11 @@
  * The idle timeout keeps one entry per tracked socket (a timer and a
  * reference), found through a hash table when the socket leaves
  * FIN_WAIT_2 or is closed.  Sockets enter and leave FIN_WAIT_2 under the
- * sock:inet_sock_set_state tracepoint, close() under main.c's probe.
+ * sock:inet_sock_set_state tracepoint, close() under main.c's hook.
  * Nothing is tracked, and the tracepoint is not attached, while no
  * namespace sets the knob.
  *
- * Likewise the timer probes are armed, and the orphan counters move, only
+ * Likewise the timer hooks are armed, and the orphan counters move, only
  * in namespaces that set fin_wait2_timeout_ms or fin_wait2_rst: with the
  * defaults, the kernel's expiries are its own business.
  */
@@ -64,7 +64,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/jiffies.h>
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -109,9 +109,9 @@ bool tt_fin_wait2_wants_close(const struct tt_net *tn)
  * tcp_keepalive_timer(struct timer_list *t), before it takes the socket
  * lock.  Nothing else writes linger2 of an orphan.
  */
-static int tt_fw2_keepalive_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_fw2_keepalive_entry(struct ftrace_regs *fregs)
 {
-	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+	struct timer_list *t = (struct timer_list *)tt_hook_arg(fregs, 0);
 	struct inet_connection_sock *icsk =
 		container_of(t, struct inet_connection_sock, icsk_keepalive_timer);
 	struct sock *sk = &icsk->icsk_inet.sk;
@@ -121,7 +121,7 @@ static int tt_fw2_keepalive_entry(struct kprobe *p, struct pt_regs *regs)
 
 	if (READ_ONCE(sk->sk_state) != TCP_FIN_WAIT2 ||
 	    !sock_flag(sk, SOCK_DEAD) || !tt_fw2_linger_is_ours(linger2))
-		return 0;
+		return;
 	if (!(linger2 & 1)) {
 		/*
 		 * Silent, T <= 60 s, but our FIN's ACK found the socket owned
@@ -134,30 +134,28 @@ static int tt_fw2_keepalive_entry(struct kprobe *p, struct pt_regs *regs)
 			linger2 = tt_fw2_linger_mark(TCP_TIMEWAIT_LEN + 1, false);
 			WRITE_ONCE(tp->linger2, linger2);
 		}
-		return 0;
+		return;
 	}
 	/* Skip the mini-socket: the stock timer resets and kills instead. */
 	WRITE_ONCE(tp->linger2, -1);
 	tn = tt_net_enabled(sock_net(sk));
 	if (tn)
 		tt_count(tn, TT_STAT_fw2_orphan_expired_rst);
-	return 0;
 }
 
 /* tw_timer_handler(struct timer_list *t): a mini-socket's time is up. */
-static int tt_fw2_tw_expiry_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_fw2_tw_expiry_entry(struct ftrace_regs *fregs)
 {
-	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+	struct timer_list *t = (struct timer_list *)tt_hook_arg(fregs, 0);
 	struct inet_timewait_sock *tw = container_of(t, struct inet_timewait_sock,
 						     tw_timer);
 	struct tt_net *tn;
 
 	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
-		return 0;
+		return;
 	tn = tt_net_enabled(twsk_net(tw));
 	if (tn && tt_fw2_orphan_policy(tn))
 		tt_count(tn, TT_STAT_fw2_orphan_expired_silent);
-	return 0;
 }
 
 /* ---- half-closed sockets still open: the idle timeout ---- */
@@ -315,9 +313,9 @@ void tt_fin_wait2_close(struct tt_net *tn, struct sock *sk)
 /*
  * Tracepoint sock:inet_sock_set_state, from tcp_set_state() and the other
  * state changes of inet sockets, before the new state is stored; for TCP
- * with the socket locked.  A tracepoint rather than a probe: it fires
- * several times per connection, and costs a direct call instead of a
- * register save and a probe dispatch.
+ * with the socket locked.  A tracepoint rather than a hook on
+ * tcp_set_state(), which runs several times per connection: the kernel
+ * calls us from its own code, with no trampoline in between.
  */
 static void tt_fw2_state_change(void *data, const struct sock *csk,
 				const int oldstate, const int newstate)
@@ -336,7 +334,7 @@ static void tt_fw2_state_change(void *data, const struct sock *csk,
 	 * Only sockets of user space: they pin their namespace, so the
 	 * entry never outlives it.  Only a transition into FIN_WAIT_2:
 	 * close() sets it again (tcp_close_state()) before the orphaning,
-	 * after our close probe may already have freed the entry.
+	 * after our close hook may already have freed the entry.
 	 */
 	if (newstate != TCP_FIN_WAIT2 || oldstate == TCP_FIN_WAIT2 ||
 	    sock_flag(sk, SOCK_DEAD) || !sk->sk_net_refcnt)
@@ -349,20 +347,20 @@ static void tt_fw2_state_change(void *data, const struct sock *csk,
 		tt_fw2_track(tn, sk, ms);
 }
 
-static struct kprobe tt_fw2_keepalive_probe = {
-	.symbol_name = "tcp_keepalive_timer",
-	.pre_handler = tt_fw2_keepalive_entry,
+static struct tt_hook tt_fw2_keepalive_hook = {
+	.symbol = "tcp_keepalive_timer",
+	.entry = tt_fw2_keepalive_entry,
 };
 
-static struct kprobe tt_fw2_tw_expiry_probe = {
-	.symbol_name = "tw_timer_handler",
-	.pre_handler = tt_fw2_tw_expiry_entry,
+static struct tt_hook tt_fw2_tw_expiry_hook = {
+	.symbol = "tw_timer_handler",
+	.entry = tt_fw2_tw_expiry_entry,
 };
 
 /* The timers fire once per connection: armed for the orphan policy. */
-static struct kprobe *tt_fw2_orphan_probes[] = {
-	&tt_fw2_keepalive_probe,
-	&tt_fw2_tw_expiry_probe,
+static struct tt_hook *tt_fw2_orphan_hooks[] = {
+	&tt_fw2_keepalive_hook,
+	&tt_fw2_tw_expiry_hook,
 };
 
 static bool tt_fw2_orphan_wants(const struct tt_net *tn)
@@ -372,8 +370,8 @@ static bool tt_fw2_orphan_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_fw2_orphan_set = {
 	.name = "FIN_WAIT_2 orphans",
-	.probes = tt_fw2_orphan_probes,
-	.nr = ARRAY_SIZE(tt_fw2_orphan_probes),
+	.hooks = tt_fw2_orphan_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_fw2_orphan_hooks),
 	.wants = tt_fw2_orphan_wants,
 	.lock = __MUTEX_INITIALIZER(tt_fw2_orphan_set.lock),
 };
@@ -386,7 +384,7 @@ static bool tt_fw2_idle_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_fw2_idle_set = {
 	.name = "FIN_WAIT_2 idle",
-	/* no probe: the tracepoint, attached while some namespace tracks */
+	/* no hook: the tracepoint, attached while some namespace tracks */
 	.wants = tt_fw2_idle_wants,
 	.tp_name = "inet_sock_set_state",
 	.tp_probe = tt_fw2_state_change,
@@ -407,7 +405,7 @@ int tt_fin_wait2_init(void)
 }
 
 /*
- * After the probes are gone nothing adds entries; take each one out of
+ * After the hooks are gone nothing adds entries; take each one out of
  * the table so its timer, if running, leaves it alone, then stop the
  * timer and drop the reference.  The sockets go on as stock ones.
  */

@@ -31,10 +31,10 @@
  *      socket still open is answered with a RST (the application then
  *      reads ECONNRESET).  Stock Linux accepts and queues such data.
  *
- * How the hooks get the kernel to do the work (probes cannot change what
+ * How the hooks get the kernel to do the work (hooks cannot change what
  * a function does, only the state it finds):
  *
- *  - __tcp_close() entry (main.c's close probe), mode 0: the socket lock
+ *  - __tcp_close() entry (main.c's close hook), mode 0: the socket lock
  *    is held; we empty the receive queue, so the kernel finds no unread
  *    data and takes its FIN path.
  *  - tcp_rcv_state_process() entry, mode 0, orphan in FIN_WAIT: we move
@@ -47,7 +47,7 @@
  *    the same move of tw_rcv_nxt; a segment without FIN is then presented
  *    as a one-byte old duplicate, which the kernel answers with an ACK of
  *    the new tw_rcv_nxt (data segments are never ACK rate-limited).
- *  - tcp_rcv_established() entry, mode 2 only: the probe is armed only
+ *  - tcp_rcv_established() entry, mode 2 only: the hook is armed only
  *    while some namespace uses mode 2, since it runs for every segment of
  *    every established connection.  Data after SHUT_RD is turned into a
  *    zero-length old segment (neither queued nor acknowledged) and the
@@ -58,7 +58,7 @@
  *
  * Mode 1 is the stock code, so in a namespace at mode 1 the module does
  * nothing and counts nothing: the kernel counts its own RSTs
- * (TCPAbortOnClose, TCPAbortOnData).  The probes above fire several times
+ * (TCPAbortOnClose, TCPAbortOnData).  The hooks above fire several times
  * per connection and are armed only while some namespace runs mode 0 or
  * 2; their counters tell what the module did (mode 0) or watched the
  * kernel do (mode 2).
@@ -66,7 +66,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/skbuff.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_timewait_sock.h>
@@ -215,21 +215,21 @@ static void tt_swallow(struct tt_net *tn, struct sock *sk, struct sk_buff *skb,
 }
 
 /* tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb) */
-static int tt_hd_rcv_state_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_hd_rcv_state_entry(struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	struct sock *sk = (struct sock *)tt_hook_arg(fregs, 0);
+	struct sk_buff *skb = (struct sk_buff *)tt_hook_arg(fregs, 1);
 	const struct tcphdr *th;
 	struct tt_net *tn;
 	int state = sk->sk_state;
 
 	if (state != TCP_FIN_WAIT1 && state != TCP_FIN_WAIT2)
-		return 0;
+		return;
 	if (!sock_flag(sk, SOCK_DEAD) || !(sk->sk_shutdown & RCV_SHUTDOWN))
-		return 0;
+		return;
 	th = tcp_hdr(skb);
 	if (!tt_is_data_after_close(sk, skb, th))
-		return 0;
+		return;
 
 	switch (tt_hd_mode(sock_net(sk), &tn)) {
 	case TT_HD_GRACEFUL:
@@ -239,7 +239,6 @@ static int tt_hd_rcv_state_entry(struct kprobe *p, struct pt_regs *regs)
 		tt_count(tn, TT_STAT_hd_after_close_rst);
 		break;
 	}
-	return 0;
 }
 
 /* ---- data after close on the FIN_WAIT_2 timewait mini-socket ---- */
@@ -248,45 +247,44 @@ static int tt_hd_rcv_state_entry(struct kprobe *p, struct pt_regs *regs)
  * tcp_timewait_state_process(struct inet_timewait_sock *tw,
  *			      struct sk_buff *skb, const struct tcphdr *th, ...)
  */
-static int tt_hd_timewait_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_hd_timewait_entry(struct ftrace_regs *fregs)
 {
 	struct inet_timewait_sock *tw =
-		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
-	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
-	const struct tcphdr *th =
-		(const struct tcphdr *)regs_get_kernel_argument(regs, 2);
+		(struct inet_timewait_sock *)tt_hook_arg(fregs, 0);
+	struct sk_buff *skb = (struct sk_buff *)tt_hook_arg(fregs, 1);
+	const struct tcphdr *th = (const struct tcphdr *)tt_hook_arg(fregs, 2);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	u32 rcv_nxt, data_end;
 	struct tt_net *tn;
 
 	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
-		return 0;
+		return;
 	if (th->rst || th->syn || !th->ack)
-		return 0;
+		return;
 	rcv_nxt = READ_ONCE(tcptw->tw_rcv_nxt);
 	data_end = tt_data_end(skb, th);
 	if (!after(data_end, rcv_nxt))
-		return 0;
+		return;
 	/* The window test of tcp_in_window(): outside, the kernel ACKs. */
 	if (cb->seq != rcv_nxt &&
 	    !before(cb->seq, rcv_nxt + tcptw->tw_rcv_wnd))
-		return 0;
+		return;
 
 	switch (tt_hd_mode(twsk_net(tw), &tn)) {
 	case TT_HD_GRACEFUL:
 		break;
 	case TT_HD_STRICT:
 		tt_count(tn, TT_STAT_hd_after_close_rst);
-		return 0;
+		return;
 	default:
-		return 0;
+		return;
 	}
 
 	if (!after(cb->seq, rcv_nxt)) {
 		/* No lock guards a mini-socket: a racing segment wins. */
 		if (cmpxchg(&tcptw->tw_rcv_nxt, rcv_nxt, data_end) != rcv_nxt)
-			return 0;
+			return;
 		tt_count_add(tn, TT_STAT_hd_after_close_acked_bytes,
 			     data_end - rcv_nxt);
 		rcv_nxt = data_end;
@@ -295,20 +293,19 @@ static int tt_hd_timewait_entry(struct kprobe *p, struct pt_regs *regs)
 	tt_count(tn, TT_STAT_hd_after_close_acked_segs);
 	/* A FIN now directly follows tw_rcv_nxt: the kernel handles it. */
 	if (th->fin && cb->seq == rcv_nxt)
-		return 0;
+		return;
 	/* Out of window by one byte: answered by an immediate ACK. */
 	cb->seq = rcv_nxt - 2;
 	cb->end_seq = rcv_nxt - 1;
-	return 0;
 }
 
 /* ---- data after shutdown(SHUT_RD), mode 2 ---- */
 
 /* tcp_rcv_established(struct sock *sk, struct sk_buff *skb) */
-static int tt_hd_established_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_hd_established_entry(struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	struct sock *sk = (struct sock *)tt_hook_arg(fregs, 0);
+	struct sk_buff *skb = (struct sk_buff *)tt_hook_arg(fregs, 1);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
 	const struct tcphdr *th;
 	struct tt_net *tn;
@@ -316,13 +313,13 @@ static int tt_hd_established_entry(struct kprobe *p, struct pt_regs *regs)
 
 	/* Only ESTABLISHED comes here: RCV_SHUTDOWN means SHUT_RD. */
 	if (likely(!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)))
-		return 0;
+		return;
 	th = tcp_hdr(skb);
 	if (th->rst || th->syn ||
 	    !after(tt_data_end(skb, th), tcp_sk(sk)->rcv_nxt))
-		return 0;
+		return;
 	if (tt_hd_mode(sock_net(sk), &tn) != TT_HD_STRICT)
-		return 0;
+		return;
 
 	/*
 	 * An empty segment just below rcv_nxt misses header prediction,
@@ -333,22 +330,21 @@ static int tt_hd_established_entry(struct kprobe *p, struct pt_regs *regs)
 	cb->seq = old;
 	cb->end_seq = old;
 	tt_abort_later(sk, ECONNRESET, TT_STAT_hd_shut_rd_rst);
-	return 0;
 }
 
-static struct kprobe tt_hd_rcv_state_probe = {
-	.symbol_name = "tcp_rcv_state_process",
-	.pre_handler = tt_hd_rcv_state_entry,
+static struct tt_hook tt_hd_rcv_state_hook = {
+	.symbol = "tcp_rcv_state_process",
+	.entry = tt_hd_rcv_state_entry,
 };
 
-static struct kprobe tt_hd_timewait_probe = {
-	.symbol_name = "tcp_timewait_state_process",
-	.pre_handler = tt_hd_timewait_entry,
+static struct tt_hook tt_hd_timewait_hook = {
+	.symbol = "tcp_timewait_state_process",
+	.entry = tt_hd_timewait_entry,
 };
 
-static struct kprobe tt_hd_established_probe = {
-	.symbol_name = "tcp_rcv_established",
-	.pre_handler = tt_hd_established_entry,
+static struct tt_hook tt_hd_established_hook = {
+	.symbol = "tcp_rcv_established",
+	.entry = tt_hd_established_entry,
 };
 
 /*
@@ -356,9 +352,9 @@ static struct kprobe tt_hd_established_probe = {
  * not ESTABLISHED, several times per connection: armed while some
  * namespace has a mode other than stock (graceful acts, strict counts).
  */
-static struct kprobe *tt_hd_after_close_probes[] = {
-	&tt_hd_rcv_state_probe,
-	&tt_hd_timewait_probe,
+static struct tt_hook *tt_hd_after_close_hooks[] = {
+	&tt_hd_rcv_state_hook,
+	&tt_hd_timewait_hook,
 };
 
 static bool tt_hd_after_close_wants(const struct tt_net *tn)
@@ -368,15 +364,15 @@ static bool tt_hd_after_close_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_hd_after_close_set = {
 	.name = "half-duplex after close",
-	.probes = tt_hd_after_close_probes,
-	.nr = ARRAY_SIZE(tt_hd_after_close_probes),
+	.hooks = tt_hd_after_close_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_hd_after_close_hooks),
 	.wants = tt_hd_after_close_wants,
 	.lock = __MUTEX_INITIALIZER(tt_hd_after_close_set.lock),
 };
 
 /* Runs for every segment of every ESTABLISHED connection: mode 2 only. */
-static struct kprobe *tt_hd_strict_probes[] = {
-	&tt_hd_established_probe,
+static struct tt_hook *tt_hd_strict_hooks[] = {
+	&tt_hd_established_hook,
 };
 
 static bool tt_hd_strict_wants(const struct tt_net *tn)
@@ -387,8 +383,8 @@ static bool tt_hd_strict_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_hd_strict_set = {
 	.name = "half-duplex strict",
-	.probes = tt_hd_strict_probes,
-	.nr = ARRAY_SIZE(tt_hd_strict_probes),
+	.hooks = tt_hd_strict_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_hd_strict_hooks),
 	.wants = tt_hd_strict_wants,
 	.lock = __MUTEX_INITIALIZER(tt_hd_strict_set.lock),
 };

@@ -5,35 +5,40 @@
  *
  * The module changes nothing until an administrator turns a knob: every
  * default reproduces the stock kernel.  It reaches the TCP close path
- * through kprobes only, because the functions involved are neither
- * exported nor stable across the supported kernels, and because a probe
+ * through ftrace hooks on function entries (and two kprobes where a hook
+ * must return early), because the functions involved are neither
+ * exported nor stable across the supported kernels, and because a hook
  * can be removed at any time: unloading leaves every socket to the stock
  * code, whatever state it is in.
  *
- * Every probe sits on a function entry, where x86 kprobes go through
- * ftrace and their handlers run in the probed function's own context
- * (softirq or process, preemption off).  A probe elsewhere would be an
- * int3 trap, whose handler runs like an NMI: no freeing, no locks.
- * tt_register_probes() refuses such a probe rather than risk it.
- * Handlers never re-enable bottom halves (no spin_unlock_bh()): that would
- * run pending softirqs inside the handler, where every probe hit of the
- * packets they carry is dropped as a recursion.
+ * A hook is an ftrace_ops of its own on one function (struct tt_hook):
+ * the function's first instruction calls a trampoline that saves the
+ * argument registers and calls tt_hook_call(), which calls the policy.
+ * Hooks run in the hooked function's own context (softirq or process)
+ * with preemption off, like the kprobes do: every kprobe sits on a
+ * function entry, where x86 kprobes go through ftrace too.  A kprobe
+ * elsewhere would be an int3 trap, whose handler runs like an NMI: no
+ * freeing, no locks; tt_register_probes() refuses one.  Neither ever
+ * re-enables bottom halves (no spin_unlock_bh()): that would run pending
+ * softirqs inside the hook, where every hit of the packets they carry
+ * is dropped as a recursion.
  *
- * A probe costs a few hundred nanoseconds per hit even when its handler
- * finds nothing to do, so every probe that fires once per connection or
- * more belongs to a tt_probe_set, armed only while some namespace has
- * switched on the policy that needs it.  With the defaults, no such
- * probe is armed (but for the TIME-WAIT ISN rule on kernels that need
- * it), and the policies' counters stay still: the kernel's own MIB
- * counters tell what the stock code did.
+ * A hook costs something per hit even when it finds nothing to do, so
+ * every hook that fires once per connection or more belongs to a
+ * tt_probe_set, armed only while some namespace has switched on the
+ * policy that needs it.  With the defaults, no such hook is armed (but
+ * for the TIME-WAIT ISN rule on kernels that need it), and the policies'
+ * counters stay still: the kernel's own MIB counters tell what the stock
+ * code did.
  *
- * This file ties the pieces together, owns the one probe on close() that
+ * This file ties the pieces together, owns the one hook on close() that
  * the policies share, and aborts connections from process context for
  * the policies (tcp_abort() sleeps; the decision is taken in softirq).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/ptrace.h>
@@ -99,6 +104,82 @@ void tt_unregister_probes(struct kprobe **probes, unsigned int n)
 	unregister_kprobes(probes, n);
 }
 
+/* ---- hooks ---- */
+
+/* Every hook's ftrace callback, straight from its trampoline. */
+static void notrace tt_hook_call(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *ops,
+				 struct ftrace_regs *fregs)
+{
+	struct tt_hook *hook = container_of(ops, struct tt_hook, ops);
+	int bit;
+
+	/*
+	 * The trampoline calls us with preemption on where the function
+	 * runs with it on (close() does).  The trylock turns it off, which
+	 * the hooks' RCU-protected lookups (net_generic()) need, and keeps
+	 * a hook from running inside itself.
+	 */
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0)
+		return;
+	hook->entry(fregs);
+	ftrace_test_recursion_unlock(bit);
+}
+
+/* Point each hook's ftrace_ops at its function; nothing is armed yet. */
+static int tt_prepare_hooks(struct tt_hook **hooks, unsigned int n)
+{
+	char name[64];
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		/* ftrace parses the name in place: hand it a copy. */
+		err = strscpy(name, hooks[i]->symbol, sizeof(name));
+		if (err > 0) {
+			hooks[i]->ops.func = tt_hook_call;
+			err = ftrace_set_filter(&hooks[i]->ops,
+						(unsigned char *)name, err, 1);
+		}
+		if (err) {
+			pr_err("cannot hook %s: %d\n", hooks[i]->symbol, err);
+			goto err_free;
+		}
+	}
+	return 0;
+
+err_free:
+	while (i--)
+		ftrace_free_filter(&hooks[i]->ops);
+	return err;
+}
+
+static bool tt_hook_armed(struct tt_hook *hook)
+{
+	return hook->ops.flags & FTRACE_OPS_FL_ENABLED;
+}
+
+/*
+ * Disarming waits until no CPU is in the hook's trampoline (ftrace waits
+ * for an RCU-tasks grace period), so a returning call leaves no hook
+ * running.
+ */
+static void tt_arm_hook(struct tt_hook *hook, bool arm)
+{
+	int err;
+
+	if (arm == tt_hook_armed(hook))
+		return;
+	if (!arm) {
+		unregister_ftrace_function(&hook->ops);
+		return;
+	}
+	err = register_ftrace_function(&hook->ops);
+	if (err)
+		pr_warn("cannot arm the hook on %s: %d\n", hook->symbol, err);
+}
+
 /* ---- probe sets: armed while some namespace needs them ---- */
 
 static struct tt_probe_set *const tt_probe_sets[] = {
@@ -137,6 +218,8 @@ static void tt_probe_set_sync(struct tt_probe_set *set)
 	lockdep_assert_held(&set->lock);
 	if (!set->registered || set->armed == want)
 		return;
+	for (i = 0; i < set->nr_hooks; i++)
+		tt_arm_hook(set->hooks[i], want);
 	for (i = 0; i < set->nr; i++) {
 		if (want)
 			enable_kprobe(set->probes[i]);
@@ -157,13 +240,13 @@ static void tt_probe_set_sync(struct tt_probe_set *set)
 }
 
 /**
- * tt_probe_set_register() - register a set of probes, disarmed
+ * tt_probe_set_register() - register a set of hooks and probes, disarmed
  * @set: the set; its probes are registered disabled
  *
  * They are armed at once if namespaces counted as users before the
  * registration (those set up at load), later by tt_probe_sets_update().
  *
- * Return: 0, or the error of the probe or tracepoint that failed.
+ * Return: 0, or the error of the hook, probe or tracepoint that failed.
  */
 int tt_probe_set_register(struct tt_probe_set *set)
 {
@@ -179,11 +262,17 @@ int tt_probe_set_register(struct tt_probe_set *set)
 		}
 		set->tp = l.tp;
 	}
+	err = tt_prepare_hooks(set->hooks, set->nr_hooks);
+	if (err)
+		return err;
 	for (i = 0; i < set->nr; i++)
 		set->probes[i]->flags |= KPROBE_FLAG_DISABLED;
 	err = tt_register_probes(set->probes, set->nr);
-	if (err)
+	if (err) {
+		for (i = 0; i < set->nr_hooks; i++)
+			ftrace_free_filter(&set->hooks[i]->ops);
 		return err;
+	}
 	mutex_lock(&set->lock);
 	set->registered = true;
 	tt_probe_set_sync(set);
@@ -194,10 +283,16 @@ int tt_probe_set_register(struct tt_probe_set *set)
 /* Returns once no handler of the set runs any more. */
 void tt_probe_set_unregister(struct tt_probe_set *set)
 {
+	unsigned int i;
+
 	mutex_lock(&set->lock);
 	if (set->tp_attached) {
 		tracepoint_probe_unregister(set->tp, set->tp_probe, NULL);
 		set->tp_attached = false;
+	}
+	for (i = 0; i < set->nr_hooks; i++) {
+		tt_arm_hook(set->hooks[i], false);
+		ftrace_free_filter(&set->hooks[i]->ops);
 	}
 	set->registered = false;
 	set->armed = false;
@@ -234,7 +329,7 @@ void tt_probe_sets_update(struct tt_net *tn, bool live)
 	}
 }
 
-/* ---- close(): one probe for the policies that act at close ---- */
+/* ---- close(): one hook for the policies that act at close ---- */
 
 static bool tt_close_wants(const struct tt_net *tn)
 {
@@ -246,32 +341,31 @@ static bool tt_close_wants(const struct tt_net *tn)
  * __tcp_close(struct sock *sk, long timeout): what close() does with the
  * socket lock held, before the socket is orphaned.
  */
-static int tt_close_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_close_entry(struct ftrace_regs *fregs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct sock *sk = (struct sock *)tt_hook_arg(fregs, 0);
 	struct tt_net *tn = tt_net_enabled(sock_net(sk));
 
 	if (!tn || !tt_close_wants(tn))
-		return 0;
+		return;
 	tt_count(tn, TT_STAT_close_calls);
 	tt_fin_wait2_close(tn, sk);
 	tt_half_duplex_close(tn, sk);
-	return 0;
 }
 
-static struct kprobe tt_close_probe = {
-	.symbol_name = "__tcp_close",
-	.pre_handler = tt_close_entry,
+static struct tt_hook tt_close_hook = {
+	.symbol = "__tcp_close",
+	.entry = tt_close_entry,
 };
 
-static struct kprobe *tt_close_probes[] = {
-	&tt_close_probe,
+static struct tt_hook *tt_close_hooks[] = {
+	&tt_close_hook,
 };
 
 struct tt_probe_set tt_close_set = {
 	.name = "close",
-	.probes = tt_close_probes,
-	.nr = ARRAY_SIZE(tt_close_probes),
+	.hooks = tt_close_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_close_hooks),
 	.wants = tt_close_wants,
 	.lock = __MUTEX_INITIALIZER(tt_close_set.lock),
 };
@@ -383,7 +477,7 @@ static void __exit tcp_teardown_exit(void)
 	tt_fin_wait2_exit();
 	tt_time_wait_exit();
 	tt_half_duplex_exit();
-	/* No probe or timer queues work any more: finish what is queued. */
+	/* No hook or timer queues work any more: finish what is queued. */
 	destroy_workqueue(tt_wq);
 	tt_control_exit();
 	pr_info("unloaded\n");

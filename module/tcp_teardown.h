@@ -13,6 +13,7 @@
 #ifndef _TCP_TEARDOWN_H
 #define _TCP_TEARDOWN_H
 
+#include <linux/ftrace.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -65,16 +66,40 @@ struct kretprobe;
 struct sock;
 struct tracepoint;
 
+/**
+ * struct tt_hook - a kernel function hooked at its entry through ftrace
+ * @symbol: the function
+ * @entry: called at each entry, with the function's arguments in @fregs
+ *	(tt_hook_arg(), tt_hook_set_arg()); never recursively, with
+ *	preemption disabled, in the function's own context
+ * @ops: the hook's own ftrace_ops, so that the function's ftrace call
+ *	site jumps to a trampoline that calls the hook directly
+ *
+ * The cheapest way into a function that is neither exported nor a
+ * tracepoint: a kprobe on the same spot goes through ftrace too, but
+ * saves every register and dispatches through the kprobe table (about
+ * 160 instructions per hit against 40, measured in Documentation/
+ * performance.rst).  Only a hook that must change the instruction
+ * pointer needs a kprobe.
+ */
+struct tt_hook {
+	const char *symbol;
+	void (*entry)(struct ftrace_regs *fregs);
+	struct ftrace_ops ops;
+};
+
 /*
- * Probes armed only while at least one namespace needs them: a probe
- * costs a few hundred nanoseconds per hit even when its handler has
- * nothing to do, so no per-connection probe stays armed for a policy
- * that no namespace has switched on.  A set may also hold one
- * tracepoint, attached and detached with it.
+ * Hooks and probes armed only while at least one namespace needs them: a
+ * hook costs something per hit even when it has nothing to do, so none
+ * that fires once per connection or more stays armed for a policy that
+ * no namespace has switched on.  A set may also hold one tracepoint,
+ * attached and detached with it.
  */
 struct tt_probe_set {
 	const char *name;
-	struct kprobe **probes;
+	struct tt_hook **hooks;
+	unsigned int nr_hooks;
+	struct kprobe **probes;	/* only where the IP must change */
 	unsigned int nr;
 	/* Does @tn need the set armed?  Called with its knobs as they are. */
 	bool (*wants)(const struct tt_net *tn);

@@ -260,17 +260,16 @@ static struct kretprobe tt_tw_state_probe = {
  * tcp_v{4,6}_send_synack(const struct sock *sk, struct dst_entry *dst,
  *			  struct flowi *fl, struct request_sock *req, ...)
  */
-static int tt_tw_synack_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_tw_synack_entry(struct ftrace_regs *fregs)
 {
-	struct request_sock *req =
-		(struct request_sock *)regs_get_kernel_argument(regs, 3);
+	struct request_sock *req = (struct request_sock *)tt_hook_arg(fregs, 3);
 	struct tt_tw_reopen *r = this_cpu_ptr(&tt_tw_reopen);
 	struct tt_conn_id id;
 	struct tt_net *tn;
 	u32 isn;
 
 	if (!r->armed)
-		return 0;
+		return;
 	tt_conn_id_get(&req->__req_common, &id);
 	/*
 	 * A note that no SYN-ACK followed (no listener) must not linger,
@@ -282,19 +281,18 @@ static int tt_tw_synack_entry(struct kprobe *p, struct pt_regs *regs)
 	if (time_after(jiffies, r->stamp + TT_TW_NOTE_AGE) ||
 	    memcmp(&id, &r->id, sizeof(id))) {
 		r->armed = false;
-		return 0;
+		return;
 	}
 	r->armed = false;
 
 	isn = tcp_rsk(req)->snt_isn;
 	if ((s32)(isn - r->isn_floor) >= 0)
-		return 0;
+		return;
 	isn = r->isn_floor ? r->isn_floor : 1;	/* 0 means "no ISN yet" */
 	tcp_rsk(req)->snt_isn = isn;
 	tn = tt_net(read_pnet(&req->__req_common.skc_net));
 	if (tt_net_live(tn))
 		tt_count(tn, TT_STAT_tw_isn_raised);
-	return 0;
 }
 
 /* ---- returning to TIME-WAIT (tw_restore) ---- */
@@ -411,7 +409,7 @@ static void tt_tw_resolve(const struct net *net, bool all)
 	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 }
 
-/* Handshakes that time out drop their request where no probe sees it. */
+/* Handshakes that time out drop their request where no hook sees it. */
 static void tt_tw_gc_timer(struct timer_list *t)
 {
 	tt_tw_resolve(NULL, false);
@@ -464,16 +462,15 @@ static int tt_tw_deschedule_entry(struct kprobe *kp, struct pt_regs *regs)
  * handshake completed.  Only the first two should bring the tw back, and
  * before the next SYN can arrive: look now.
  */
-static int tt_tw_reqsk_drop_entry(struct kprobe *kp, struct pt_regs *regs)
+static void tt_tw_reqsk_drop_entry(struct ftrace_regs *fregs)
 {
-	struct request_sock *req =
-		(struct request_sock *)regs_get_kernel_argument(regs, 1);
+	struct request_sock *req = (struct request_sock *)tt_hook_arg(fregs, 1);
 	struct tt_tw_parked *p, *found = NULL;
 	struct tt_conn_id id;
 	unsigned long flags;
 
 	if (list_empty(&tt_tw_parked))
-		return 0;
+		return;
 	tt_conn_id_get(&req->__req_common, &id);
 	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	list_for_each_entry(p, &tt_tw_parked, node) {
@@ -485,16 +482,15 @@ static int tt_tw_reqsk_drop_entry(struct kprobe *kp, struct pt_regs *regs)
 	}
 	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
 	if (!found)
-		return 0;
+		return;
 	/* Still the request itself in the table: it is being thrown out. */
 	if (tt_tw_successor(found->tw, &found->id) == TT_TW_CONNECTED) {
 		spin_lock_irqsave(&tt_tw_parked_lock, flags);
 		list_add(&found->node, &tt_tw_parked);	/* the timer retires it */
 		spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
-		return 0;
+		return;
 	}
 	tt_tw_restore(found);
-	return 0;
 }
 
 void tt_time_wait_net_exit(struct net *net)
@@ -505,46 +501,45 @@ void tt_time_wait_net_exit(struct net *net)
 /* ---- TIME-WAIT length ---- */
 
 /* __inet_twsk_schedule(struct inet_timewait_sock *tw, int timeo, bool rearm) */
-static int tt_tw_schedule_entry(struct kprobe *p, struct pt_regs *regs)
+static void tt_tw_schedule_entry(struct ftrace_regs *fregs)
 {
 	struct inet_timewait_sock *tw =
-		(struct inet_timewait_sock *)regs_get_kernel_argument(regs, 0);
-	bool rearm = regs_get_kernel_argument(regs, 2) & 0xff;
+		(struct inet_timewait_sock *)tt_hook_arg(fregs, 0);
+	bool rearm = tt_hook_arg(fregs, 2) & 0xff;
 	struct tt_net *tn;
 	int ms;
 
 	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT || !tt_tw_is_tcp(tw))
-		return 0;
+		return;
 	tn = tt_net_enabled(twsk_net(tw));
 	if (!tn)
-		return 0;
+		return;
 	ms = tt_knob(tn, TT_KNOB_time_wait_ms);
 	if (ms == jiffies_to_msecs(TCP_TIMEWAIT_LEN))
-		return 0;
-	tt_regs_set_arg(regs, 1, msecs_to_jiffies(ms));
+		return;
+	tt_hook_set_arg(fregs, 1, msecs_to_jiffies(ms));
 	/* Entering TIME-WAIT from the FIN_WAIT2 minisock is counted above. */
 	if (!rearm)
 		tt_count(tn, TT_STAT_tw_length_set);
-	return 0;
 }
 
-static struct kprobe tt_tw_synack4_probe = {
-	.symbol_name = "tcp_v4_send_synack",
-	.pre_handler = tt_tw_synack_entry,
+static struct tt_hook tt_tw_synack4_hook = {
+	.symbol = "tcp_v4_send_synack",
+	.entry = tt_tw_synack_entry,
 };
 
-static struct kprobe tt_tw_synack6_probe = {
-	.symbol_name = "tcp_v6_send_synack",
-	.pre_handler = tt_tw_synack_entry,
+static struct tt_hook tt_tw_synack6_hook = {
+	.symbol = "tcp_v6_send_synack",
+	.entry = tt_tw_synack_entry,
 };
 
 /*
  * Every passive open sends a SYN-ACK: armed while some namespace may
  * reopen with a gap the kernel's own ISN does not already give.
  */
-static struct kprobe *tt_tw_isn_probes[] = {
-	&tt_tw_synack4_probe,
-	&tt_tw_synack6_probe,
+static struct tt_hook *tt_tw_isn_hooks[] = {
+	&tt_tw_synack4_hook,
+	&tt_tw_synack6_hook,
 };
 
 static bool tt_tw_isn_wants(const struct tt_net *tn)
@@ -557,20 +552,20 @@ static bool tt_tw_isn_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_tw_isn_set = {
 	.name = "TIME-WAIT ISN",
-	.probes = tt_tw_isn_probes,
-	.nr = ARRAY_SIZE(tt_tw_isn_probes),
+	.hooks = tt_tw_isn_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_tw_isn_hooks),
 	.wants = tt_tw_isn_wants,
 	.lock = __MUTEX_INITIALIZER(tt_tw_isn_set.lock),
 };
 
 /* Once per connection: armed while some namespace changes the length. */
-static struct kprobe tt_tw_schedule_probe = {
-	.symbol_name = "__inet_twsk_schedule",
-	.pre_handler = tt_tw_schedule_entry,
+static struct tt_hook tt_tw_schedule_hook = {
+	.symbol = "__inet_twsk_schedule",
+	.entry = tt_tw_schedule_entry,
 };
 
-static struct kprobe *tt_tw_length_probes[] = {
-	&tt_tw_schedule_probe,
+static struct tt_hook *tt_tw_length_hooks[] = {
+	&tt_tw_schedule_hook,
 };
 
 static bool tt_tw_length_wants(const struct tt_net *tn)
@@ -582,8 +577,8 @@ static bool tt_tw_length_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_tw_length_set = {
 	.name = "TIME-WAIT length",
-	.probes = tt_tw_length_probes,
-	.nr = ARRAY_SIZE(tt_tw_length_probes),
+	.hooks = tt_tw_length_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_tw_length_hooks),
 	.wants = tt_tw_length_wants,
 	.lock = __MUTEX_INITIALIZER(tt_tw_length_set.lock),
 };
@@ -598,14 +593,18 @@ static struct kprobe tt_tw_deschedule_probe = {
 	.pre_handler = tt_tw_deschedule_entry,
 };
 
-static struct kprobe tt_tw_reqsk_drop_probe = {
-	.symbol_name = "inet_csk_reqsk_queue_drop",
-	.pre_handler = tt_tw_reqsk_drop_entry,
+static struct tt_hook tt_tw_reqsk_drop_hook = {
+	.symbol = "inet_csk_reqsk_queue_drop",
+	.entry = tt_tw_reqsk_drop_entry,
 };
 
+/* The deschedule probe returns early: a kprobe, which may change the IP. */
 static struct kprobe *tt_tw_restore_probes[] = {
 	&tt_tw_deschedule_probe,
-	&tt_tw_reqsk_drop_probe,
+};
+
+static struct tt_hook *tt_tw_restore_hooks[] = {
+	&tt_tw_reqsk_drop_hook,
 };
 
 static bool tt_tw_restore_wants(const struct tt_net *tn)
@@ -615,6 +614,8 @@ static bool tt_tw_restore_wants(const struct tt_net *tn)
 
 struct tt_probe_set tt_tw_restore_set = {
 	.name = "TIME-WAIT restore",
+	.hooks = tt_tw_restore_hooks,
+	.nr_hooks = ARRAY_SIZE(tt_tw_restore_hooks),
 	.probes = tt_tw_restore_probes,
 	.nr = ARRAY_SIZE(tt_tw_restore_probes),
 	.wants = tt_tw_restore_wants,

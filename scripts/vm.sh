@@ -17,7 +17,9 @@
 #        collects from the serial log.
 #
 # Environment: TT_ACCEL=auto|kvm|tcg (auto boots once with KVM to see that
-# it really runs guests, and remembers the answer), TT_VM_MEM (MiB).
+# it really runs guests, and remembers the answer), TT_VM_MEM (MiB),
+# TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
+# instructions, one nanosecond each).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,6 +119,12 @@ case "$accel" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 *) qemu+=(-accel tcg -cpu max) ;;
 esac
+# Under emulation the guest's clock may count instructions instead of
+# host time (the benchmarks; see Documentation/performance.rst): one
+# instruction, one nanosecond, and idle time skipped.
+if [ "${TT_VM_CLOCK:-wall}" = icount ] && [ "$accel" != kvm ]; then
+	qemu+=(-icount shift=0,sleep=off)
+fi
 
 # ---- boot ----
 if [ "$mode" = shell ]; then
@@ -125,7 +133,7 @@ fi
 
 console=$out/console.log tap=$out/tap.log
 : >"$tap"
-echo "# vm: $rel ($accel), mode $mode; kernel log: $console"
+echo "# vm: $rel ($accel${TT_VM_CLOCK:+, clock ${TT_VM_CLOCK}}), mode $mode; kernel log: $console"
 set +e
 timeout "$timeout_s" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" \
 	-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\" TT_BENCH=\"$bench\"" </dev/null &

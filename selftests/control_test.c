@@ -1018,14 +1018,16 @@ TEST_F(userns, can_write_own_netns_sysctl)
 	}
 }
 
-/* Probes armed only while used */
+/* Hooks and probes armed only while used */
 
 #define KPROBES_LIST	"/sys/kernel/debug/kprobes/list"
+#define FTRACE_ENABLED	"/sys/kernel/tracing/enabled_functions"
 
 /*
- * The module's kprobes on functions that run once per connection or
- * more.  (tcp_timewait_state_process() also carries the TIME-WAIT
- * kretprobe, armed always; the SYN-ACK probes depend on the kernel.)
+ * The module's hooks (ftrace) and probes (kprobes) on functions that run
+ * once per connection or more.  (tcp_timewait_state_process() carries
+ * the TIME-WAIT kretprobe, armed always, and the half-duplex hook; the
+ * SYN-ACK hooks depend on the kernel.)
  */
 static const char *const per_conn_probes[] = {
 	"__tcp_close",
@@ -1034,35 +1036,64 @@ static const char *const per_conn_probes[] = {
 	"tcp_keepalive_timer",
 	"tw_timer_handler",
 	"__inet_twsk_schedule",
-	"inet_twsk_deschedule_put",
+	"inet_twsk_deschedule_put",	/* a kprobe: it returns early */
 	"inet_csk_reqsk_queue_drop",
 };
 
 enum { PROBE_ABSENT, PROBE_DISABLED, PROBE_ARMED };
 
-/* State of the plain kprobe ("k") on function @sym, from debugfs. */
-static int probe_state(struct __test_metadata *_metadata, const char *sym)
+static void mount_fs(struct __test_metadata *_metadata, const char *type,
+		     const char *dir)
 {
-	char line[512], want[160];
+	if (mount(type, dir, type, 0, NULL) && errno != EBUSY)
+		ASSERT_EQ(0, errno) TH_LOG("mount %s: %s", type, strerror(errno));
+}
+
+/*
+ * Is a line of @path, which starts with @prefix and holds @needle, there?
+ * Returns the line's PROBE_ state: @disabled in it means disabled.
+ */
+static int listed(struct __test_metadata *_metadata, const char *path,
+		  const char *prefix, const char *needle, const char *disabled)
+{
+	char line[512];
 	int state = PROBE_ABSENT;
 	FILE *f;
 
-	if (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) &&
-	    errno != EBUSY)
-		ASSERT_EQ(0, errno) TH_LOG("mount debugfs: %s", strerror(errno));
-	f = fopen(KPROBES_LIST, "r");
-	ASSERT_NE(NULL, f) TH_LOG("%s: %s", KPROBES_LIST, strerror(errno));
-	/* the entry: +0x0, or +0x4 after an IBT endbr64 */
-	snprintf(want, sizeof(want), " k  %s+0x", sym);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, want))
+		if (strncmp(line, prefix, strlen(prefix)) ||
+		    !strstr(line, needle))
 			continue;
-		state = strstr(line, "[DISABLED]") ? PROBE_DISABLED :
-						     PROBE_ARMED;
+		state = disabled && strstr(line, disabled) ? PROBE_DISABLED :
+							     PROBE_ARMED;
 		break;
 	}
 	fclose(f);
 	return state;
+}
+
+/*
+ * State of the module's hook or kprobe on function @sym.  A hook exists
+ * only while armed: ftrace lists the function with our callback.  A
+ * kprobe stays registered, "[DISABLED]" while disarmed.
+ */
+static int probe_state(struct __test_metadata *_metadata, const char *sym)
+{
+	char want[160];
+	int state;
+
+	mount_fs(_metadata, "debugfs", "/sys/kernel/debug");
+	mount_fs(_metadata, "tracefs", "/sys/kernel/tracing");
+	snprintf(want, sizeof(want), "%s (", sym);
+	state = listed(_metadata, FTRACE_ENABLED, want, "[tcp_teardown]", NULL);
+	if (state == PROBE_ARMED)
+		return state;
+	/* the entry: +0x0, or +0x4 after an IBT endbr64 */
+	snprintf(want, sizeof(want), " k  %s+0x", sym);
+	state = listed(_metadata, KPROBES_LIST, "", want, "[DISABLED]");
+	return state == PROBE_ABSENT ? PROBE_DISABLED : state;
 }
 
 /* Every per-connection probe registered, and armed only if in @armed. */
