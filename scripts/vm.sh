@@ -3,7 +3,7 @@
 #
 # Boot a supported Debian kernel in QEMU with the module and the selftests.
 #
-#   vm.sh --kernel 6.1|6.12 --mode check|run|shell|bench [--tests "a b"]
+#   vm.sh --kernel 6.1|6.12|7.3 --mode check|run|shell|bench [--tests "a b"]
 #         [--bench "full|smoke [rounds=N]"]
 #
 # check: runs every selftest binary, streams their KTAP here, and exits
@@ -36,6 +36,11 @@ while [ $# -gt 0 ]; do
 done
 
 rel=$("$TOP/scripts/kernel.sh" release "$series")
+# Debian's 6.x kernels: /boot/vmlinuz-REL and /lib/modules/REL/kernel on
+# the host; 7.x: vmlinuz inside the modules directory, in the chroot that
+# scripts/deps.sh unpacked it into (scripts/kernel.sh knows where).
+kimage_src=$("$TOP/scripts/kernel.sh" image "$series")
+kmodules=$("$TOP/scripts/kernel.sh" modules "$series")
 out=$BUILD/$series/vm
 timeout_s=${TT_VM_TIMEOUT:-900}
 mkdir -p "$out" "$BUILD/guest"
@@ -70,7 +75,7 @@ cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
 # The kernel's own modules the tests need, decompressed: busybox insmod
 # would hand a compressed image to init_module().
 for m in veth tun inet_diag tcp_diag; do
-	f=$(find "/lib/modules/$rel/kernel" -name "$m.ko*" | head -n 1)
+	f=$(find "$kmodules/kernel" -name "$m.ko*" | head -n 1)
 	[ -n "$f" ] || { echo "vm.sh: $m module missing for $rel" >&2; exit 1; }
 	case "$f" in
 	*.xz) xz -dc "$f" >"$root/lib/modules/$m.ko" ;;
@@ -86,10 +91,10 @@ done
 # ---- kernel image: the ELF inside the bzImage boots faster (PVH) ----
 kimage=$BUILD/guest/vmlinux-$rel
 if [ ! -s "$kimage" ]; then
-	python3 "$TOP/scripts/extract-vmlinux.py" "/boot/vmlinuz-$rel" "$kimage.tmp" &&
+	python3 "$TOP/scripts/extract-vmlinux.py" "$kimage_src" "$kimage.tmp" &&
 		mv "$kimage.tmp" "$kimage" || rm -f "$kimage.tmp"
 fi
-[ -s "$kimage" ] || kimage=/boot/vmlinuz-$rel
+[ -s "$kimage" ] || kimage=$kimage_src
 
 # ---- accelerator ----
 # Under the instruction clock (below) one vCPU: 6.1's clock stands still
