@@ -11,7 +11,11 @@
 #include <linux/ftrace.h>
 #include <linux/ptrace.h>
 #include <linux/sysctl.h>
+#include <linux/timer.h>
+#include <net/inet6_hashtables.h>
+#include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>
 
 /* Qualifier of the table argument of a sysctl proc_handler. */
 #ifdef TT_HAVE_CONST_CTL_TABLE
@@ -35,6 +39,59 @@ tt_register_net_sysctl(struct net *net, const char *path,
 	return register_net_sysctl(net, path, table);
 #endif
 }
+
+/* The structure that embeds the timer_list @timer as @field. */
+#ifdef TT_HAVE_TIMER_CONTAINER_OF
+#define tt_timer_container_of(var, timer, field) \
+	timer_container_of(var, timer, field)
+#else
+#define tt_timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+/*
+ * The established socket (or request, or TIME-WAIT) of a 4-tuple, with a
+ * reference, or NULL; under rcu_read_lock().  7.x finds the hash table
+ * from @net and no longer takes @hashinfo.
+ */
+static inline struct sock *
+tt_inet_lookup_established(struct net *net, struct inet_hashinfo *hashinfo,
+			   __be32 saddr, __be16 sport, __be32 daddr, u16 hnum)
+{
+#ifdef TT_HAVE_LOOKUP_NO_HASHINFO
+	return __inet_lookup_established(net, saddr, sport, daddr, hnum, 0, 0);
+#else
+	return __inet_lookup_established(net, hashinfo, saddr, sport, daddr,
+					 hnum, 0, 0);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline struct sock *
+tt_inet6_lookup_established(struct net *net, struct inet_hashinfo *hashinfo,
+			    const struct in6_addr *saddr, __be16 sport,
+			    const struct in6_addr *daddr, u16 hnum)
+{
+#ifdef TT_HAVE_LOOKUP_NO_HASHINFO
+	return __inet6_lookup_established(net, saddr, sport, daddr, hnum, 0, 0);
+#else
+	return __inet6_lookup_established(net, hashinfo, saddr, sport, daddr,
+					  hnum, 0, 0);
+#endif
+}
+#endif
+
+/*
+ * The verdict of tcp_timewait_state_process() for a segment TIME-WAIT
+ * answers with an ACK and otherwise ignores, as the kernel gives it to a
+ * SYN it does not accept.  Since TCP_TW_ACK_OOW exists, that ACK has its
+ * ECN bits cleared (TCP_TW_ACK keeps them, for ACKs of in-window
+ * segments); before, both were TCP_TW_ACK.
+ */
+#ifdef TT_HAVE_TW_ACK_OOW
+#define TT_TW_ACK_OOW	TCP_TW_ACK_OOW
+#else
+#define TT_TW_ACK_OOW	TCP_TW_ACK
+#endif
 
 /*
  * A SYN that reopens a TIME-WAIT: the kernel computes old snd_nxt + 65537
