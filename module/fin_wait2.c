@@ -201,7 +201,7 @@ static u32 tt_fw2_idle(struct sock *sk)
 
 static void tt_fw2_timer(struct timer_list *t)
 {
-	struct tt_fw2_entry *e = from_timer(e, t, timer);
+	struct tt_fw2_entry *e = tt_timer_container_of(e, t, timer);
 	struct sock *sk = e->sk;
 	struct tt_net *tn = tt_net(sock_net(sk));
 	u32 idle, limit = 0;
