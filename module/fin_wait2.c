@@ -429,7 +429,7 @@ void tt_fin_wait2_exit(void)
 		spin_unlock_irqrestore(&tt_fw2_lock, flags);
 		if (!e)
 			break;
-		del_timer_sync(&e->timer);
+		timer_delete_sync(&e->timer);
 		tt_fw2_release(e);
 	}
 }
