@@ -662,6 +662,6 @@ void tt_time_wait_exit(void)
 	spin_lock_irqsave(&tt_tw_parked_lock, flags);
 	tt_tw_closing = true;
 	spin_unlock_irqrestore(&tt_tw_parked_lock, flags);
-	del_timer_sync(&tt_tw_gc);
+	timer_delete_sync(&tt_tw_gc);
 	tt_tw_resolve(NULL, true);
 }
