@@ -335,14 +335,14 @@ static int tt_tw_successor(struct inet_timewait_sock *tw,
 
 	rcu_read_lock();
 	if (id->family == AF_INET)
-		sk = __inet_lookup_established(net, hashinfo, id->rmt_addr,
-					       id->rmt_port, id->loc_addr,
-					       id->loc_port, 0, 0);
+		sk = tt_inet_lookup_established(net, hashinfo, id->rmt_addr,
+						id->rmt_port, id->loc_addr,
+						id->loc_port);
 #if IS_ENABLED(CONFIG_IPV6)
 	else
-		sk = __inet6_lookup_established(net, hashinfo, &id->rmt_addr6,
-						id->rmt_port, &id->loc_addr6,
-						id->loc_port, 0, 0);
+		sk = tt_inet6_lookup_established(net, hashinfo, &id->rmt_addr6,
+						 id->rmt_port, &id->loc_addr6,
+						 id->loc_port);
 #endif
 	rcu_read_unlock();
 	if (!sk)
