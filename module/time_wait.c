@@ -224,7 +224,7 @@ static int tt_tw_state_return(struct kretprobe_instance *ri,
 	mode = tt_knob(d->tn, TT_KNOB_tw_reopen);
 	if (mode == TT_TW_REOPEN_NEVER ||
 	    (mode == TT_TW_REOPEN_SEQ && !by_seq)) {
-		regs_set_return_value(regs, TCP_TW_ACK);
+		regs_set_return_value(regs, TT_TW_ACK_OOW);
 		tt_count(d->tn, mode == TT_TW_REOPEN_NEVER ?
 			 TT_STAT_tw_syn_refused_never :
 			 TT_STAT_tw_syn_refused_ts);
