@@ -430,7 +430,7 @@ static int __init tcp_teardown_init(void)
 {
 	int err;
 
-	tt_wq = alloc_workqueue("tcp_teardown", 0, 0);
+	tt_wq = alloc_workqueue("tcp_teardown", WQ_UNBOUND, 0);
 	if (!tt_wq)
 		return -ENOMEM;
 
