@@ -64,18 +64,19 @@ log() {
 	echo "deps: $*" >&2
 }
 
-# stale DIR: its newest *Release file is older than MAX_AGE (or absent).
+# stale STAMP: STAMP, touched after each apt-get update, is older than
+# MAX_AGE or absent.  (The lists' own mtimes are the archive's dates.)
 stale() {
-	newest=$(find "$1" -maxdepth 1 -name '*Release' -printf '%T@\n' 2>/dev/null |
-		sort -n | tail -n 1)
-	[ -z "$newest" ] && return 0
-	[ $(($(date +%s) - ${newest%.*})) -gt "$MAX_AGE" ]
+	[ -e "$1" ] || return 0
+	[ $(($(date +%s) - $(stat -c %Y "$1"))) -gt "$MAX_AGE" ]
 }
 
 apt_updated=
 apt_update() {
 	[ -n "$apt_updated" ] && return 0
 	as_root apt-get update -q >&2
+	as_root mkdir -p "$STAMP_DIR"
+	as_root touch "$STAMP_DIR/apt-updated"
 	apt_updated=1
 }
 
@@ -101,16 +102,16 @@ install() {
 		--no-install-recommends "$@"
 }
 
-# newest_abi ERE [CMD...]: the newest kernel ABI whose linux-headers-ABI
-# package matches the extended regex ERE, as the package lists of CMD
-# (default: the host's apt-cache) know it.
-newest_abi() {
-	re=$1
-	shift
+# headers_abis [CMD...]: the ABIs of every linux-headers-ABI package the
+# package lists of CMD (default: the host's apt-cache) know.
+headers_abis() {
 	[ $# -gt 0 ] || set -- apt-cache
-	"$@" search --names-only '^linux-headers-' 2>/dev/null |
-		sed -n 's/^linux-headers-\([^ ]*\) .*/\1/p' |
-		grep -E "^($re)\$" | sort -V | tail -n 1
+	"$@" pkgnames linux-headers- | sed 's/^linux-headers-//'
+}
+
+# newest_abi ERE ABIS: the newest of ABIS matching the extended regex ERE.
+newest_abi() {
+	printf '%s\n' "$2" | grep -E "^($1)\$" | sort -V | tail -n 1
 }
 
 # ---- host ----
@@ -122,10 +123,11 @@ if [ -n "$m" ]; then
 	install $m
 fi
 add_backports
-stale /var/lib/apt/lists && apt_update
+stale "$STAMP_DIR/apt-updated" && apt_update
 
+host_abis=$(headers_abis)
 host_kernel() {	# host_kernel SERIES REGEX
-	abi=$(newest_abi "$2")
+	abi=$(newest_abi "$2" "$host_abis")
 	[ -n "$abi" ] || { log "no $1 kernel in the host's apt sources"; exit 1; }
 	m=$(missing "linux-headers-$abi" "linux-image-$abi")
 	if [ -n "$m" ]; then
@@ -218,12 +220,13 @@ make_chroot() {
 			as_root sh -c "cat > '$r/etc/apt/apt.conf.d/99tcp-teardown'"
 	fi
 	in_chroot "$name" apt-get update -q >&2
-	as_root touch "$r/.tt-ready"
+	as_root touch "$r/.tt-apt-updated" "$r/.tt-ready"
 }
 
 chroot_update() {	# chroot_update NAME: refresh stale package lists
-	stale "$CHROOT_DIR/$1/var/lib/apt/lists" || return 0
+	stale "$CHROOT_DIR/$1/.tt-apt-updated" || return 0
 	in_chroot "$1" apt-get update -q >&2
+	as_root touch "$CHROOT_DIR/$1/.tt-apt-updated"
 }
 
 # chroot_install NAME [-t SUITE] PKG...: install what is missing.
@@ -250,7 +253,7 @@ chroot_install() {
 chroot_kernel() {
 	name=$1 series=$2 re=$3
 	shift 3
-	abi=$(newest_abi "$re" in_chroot "$name" apt-cache)
+	abi=$(newest_abi "$re" "$(headers_abis in_chroot "$name" apt-cache)")
 	[ -n "$abi" ] || { log "no $series kernel in the $name chroot's sources"; exit 1; }
 	chroot_install "$name" "$@" "linux-headers-$abi"
 	echo "$abi"
@@ -295,4 +298,44 @@ if [ "${TT_DEPS_NO_SID:-0}" != 1 ]; then
 	make_chroot sid sid sid
 	chroot_update sid
 	chroot_kernel sid sid '[0-9]+\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64' >/dev/null
+	# trixie's sparse (0.6.4) predates __typeof_unqual__, which 7.x
+	# headers use: the trixie chroot borrows sid's, one binary that
+	# needs only a glibc >= 2.38, in /usr/local/bin (first in the PATH
+	# of scripts/kernel.sh's builds).
+	if ! cmp -s "$CHROOT_DIR/sid/usr/bin/sparse" \
+		"$CHROOT_DIR/trixie/usr/local/bin/sparse"; then
+		as_root cp "$CHROOT_DIR/sid/usr/bin/sparse" \
+			"$CHROOT_DIR/trixie/usr/local/bin/sparse"
+	fi
 fi
+
+# Debian's 7.x header packages leave out scripts/checker-valid.sh, which
+# their Makefile runs for C=1/C=2 to see that sparse understands
+# __typeof_unqual__; without it sparse is silently skipped.  This is the
+# kernel's script.
+for h in "$CHROOT_DIR"/*/usr/src/linux-headers-*-common; do
+	[ -f "$h/Makefile" ] && grep -q checker-valid.sh "$h/Makefile" || continue
+	[ -e "$h/scripts/checker-valid.sh" ] && continue
+	as_root sh -c "cat > '$h/scripts/checker-valid.sh'" <<'EOF'
+#!/bin/sh -eu
+# SPDX-License-Identifier: GPL-2.0
+
+[ ! -x "$(command -v "$1")" ] && exit 1
+
+tmp_file=$(mktemp)
+trap "rm -f $tmp_file" EXIT
+
+cat << EOT >$tmp_file
+static inline int u(const int *q)
+{
+	__typeof_unqual__(*q) v = *q;
+	return v;
+}
+EOT
+
+# sparse happily exits with 0 on error so validate
+# there is none on stderr. Use awk as grep is a pain with sh -e
+$@ $tmp_file 2>&1 | awk -v c=1 '/error/{c=0}END{print c}'
+EOF
+	as_root chmod 0755 "$h/scripts/checker-valid.sh"
+done

@@ -78,7 +78,7 @@ kmake() {
 			mkdir -p "$root$d" && mount --bind "$d" "$root$d" || exit 1
 		done
 		mount -t proc proc "$root/proc" || exit 1
-		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LC_ALL=C.UTF-8 make -C "/lib/modules/$rel/build" "$@"
 	' sh "$root" "$TOP" "$build" "$rel" "$@"
 }
