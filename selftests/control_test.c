@@ -385,7 +385,7 @@ static void zoo_close(struct zoo *z)
 	}
 }
 
-TEST_F_TIMEOUT(unloaded, load_unload_with_live_sockets, 90)
+TEST_F_TIMEOUT(unloaded, load_unload_with_live_sockets, TT_TIMEOUT(90))
 {
 	struct zoo before, during;
 	unsigned short port;
@@ -435,7 +435,7 @@ TEST_F_TIMEOUT(unloaded, load_unload_with_live_sockets, 90)
 
 /* Module parameters */
 
-TEST_F(unloaded, param_sets_every_view)
+TEST_F_TIMEOUT(unloaded, param_sets_every_view, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	char params[128];
@@ -470,7 +470,7 @@ TEST_F(unloaded, param_sets_every_view)
 	}
 }
 
-TEST_F(unloaded, bad_param_rejected)
+TEST_F_TIMEOUT(unloaded, bad_param_rejected, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	char params[4][128];
@@ -503,7 +503,7 @@ TEST_F(unloaded, bad_param_rejected)
 
 /* Files, defaults, version */
 
-TEST_F(loaded, defaults)
+TEST_F_TIMEOUT(loaded, defaults, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 
@@ -515,7 +515,7 @@ TEST_F(loaded, defaults)
 	}
 }
 
-TEST_F(loaded, file_modes)
+TEST_F_TIMEOUT(loaded, file_modes, TT_TIMEOUT(30))
 {
 	char path[TT_PATH_MAX];
 	const struct tt_knob *k;
@@ -543,7 +543,7 @@ TEST_F(loaded, file_modes)
 	ASSERT_EQ(0, tt_counters_get(&c, "close_calls", &val));
 }
 
-TEST_F(loaded, version_file)
+TEST_F_TIMEOUT(loaded, version_file, TT_TIMEOUT(30))
 {
 	char buf[256];
 	int len;
@@ -588,12 +588,12 @@ static void check_valid_writes(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(loaded, sysctl_write_read)
+TEST_F_TIMEOUT(loaded, sysctl_write_read, TT_TIMEOUT(30))
 {
 	check_valid_writes(_metadata, TT_SYSCTL_DIR);
 }
 
-TEST_F(loaded, sysfs_write_read)
+TEST_F_TIMEOUT(loaded, sysfs_write_read, TT_TIMEOUT(30))
 {
 	check_valid_writes(_metadata, TT_SYSFS_DIR);
 }
@@ -673,7 +673,7 @@ static void check_bad_writes(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(loaded, bad_writes_sysctl)
+TEST_F_TIMEOUT(loaded, bad_writes_sysctl, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	long long init_val[TT_NR_KNOBS];
@@ -696,7 +696,7 @@ TEST_F(loaded, bad_writes_sysctl)
 		assert_init_knob(_metadata, k, init_val[i++], "child netns");
 }
 
-TEST_F(loaded, bad_writes_sysfs)
+TEST_F_TIMEOUT(loaded, bad_writes_sysfs, TT_TIMEOUT(30))
 {
 	check_bad_writes(_metadata, TT_SYSFS_DIR, true);
 }
@@ -728,7 +728,7 @@ static void assert_per_netns(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(loaded, netns_isolation)
+TEST_F_TIMEOUT(loaded, netns_isolation, TT_TIMEOUT(30))
 {
 	/* d: default, w: another valid value */
 	static const struct {
@@ -785,7 +785,7 @@ TEST_F(loaded, netns_isolation)
 	close(ns[NS_B]);
 }
 
-TEST_F(loaded, new_netns_starts_from_load_default)
+TEST_F_TIMEOUT(loaded, new_netns_starts_from_load_default, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	int ns, w;
@@ -908,7 +908,7 @@ static void assert_probe_denied(struct __test_metadata *_metadata,
 		       p->write_err ? strerror(p->write_err) : "succeeded");
 }
 
-TEST_F(loaded, unprivileged_cannot_write)
+TEST_F_TIMEOUT(loaded, unprivileged_cannot_write, TT_TIMEOUT(30))
 {
 	static const char * const dirs[] = { TT_SYSCTL_DIR, TT_SYSFS_DIR };
 	const struct tt_knob *k;
@@ -968,7 +968,7 @@ FIXTURE_TEARDOWN(userns)
 	module_unload_if_loaded(_metadata);
 }
 
-TEST_F(userns, cannot_write_init_netns_sysctl)
+TEST_F_TIMEOUT(userns, cannot_write_init_netns_sysctl, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	struct probe *p = self->p;
@@ -990,7 +990,7 @@ TEST_F(userns, cannot_write_init_netns_sysctl)
 	}
 }
 
-TEST_F(userns, can_write_own_netns_sysctl)
+TEST_F_TIMEOUT(userns, can_write_own_netns_sysctl, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	struct probe *p = self->p;
@@ -1185,7 +1185,7 @@ static const struct arming_step arming_steps[] = {
 	{ "tw_restore", "0\n", { NULL } },
 };
 
-TEST_F_TIMEOUT(loaded, probes_armed_only_while_used, 90)
+TEST_F_TIMEOUT(loaded, probes_armed_only_while_used, TT_TIMEOUT(90))
 {
 	static const char *const none[] = { NULL };
 	const struct arming_step *st;
@@ -1215,7 +1215,7 @@ TEST_F_TIMEOUT(loaded, probes_armed_only_while_used, 90)
 
 /* Counters */
 
-TEST_F(loaded, close_calls_count_exactly)
+TEST_F_TIMEOUT(loaded, close_calls_count_exactly, TT_TIMEOUT(30))
 {
 	long long c0, c1, g0, g1, b0;
 	int a_ns, b_ns, closes;
@@ -1255,7 +1255,7 @@ TEST_F(loaded, close_calls_count_exactly)
 	close(b_ns);
 }
 
-TEST_F(loaded, close_calls_follow_enabled)
+TEST_F_TIMEOUT(loaded, close_calls_follow_enabled, TT_TIMEOUT(30))
 {
 	unsigned short port;
 	long long c0, c1;
@@ -1330,7 +1330,7 @@ static int churn_child(void *arg)
 }
 
 /* generous timeouts: the VM may run without KVM */
-TEST_F_TIMEOUT(loaded, counters_never_decrease, 90)
+TEST_F_TIMEOUT(loaded, counters_never_decrease, TT_TIMEOUT(90))
 {
 	struct tt_counters n0, g0, n_prev, g_prev, n_now, g_now;
 	long long before, after;
@@ -1413,7 +1413,7 @@ static void watch_global(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F_TIMEOUT(loaded, global_counters_survive_netns_exit, 90)
+TEST_F_TIMEOUT(loaded, global_counters_survive_netns_exit, TT_TIMEOUT(90))
 {
 	struct tt_counters g0, prev;
 	long long before, after;

@@ -452,7 +452,7 @@ FIXTURE_TEARDOWN(fw2)
 
 /* ---- orphans ---- */
 
-TEST_F(fw2, orphan_timeout)
+TEST_F_TIMEOUT(fw2, orphan_timeout, TT_TIMEOUT(30))
 {
 	set_knob(_metadata, "fin_wait2_timeout_ms", ORPHAN_MS);
 	orphan_silent(_metadata, &self->cap, variant->family, ORPHAN_MS, 1, 0,
@@ -460,7 +460,7 @@ TEST_F(fw2, orphan_timeout)
 }
 
 /* The same with the knob at 0: the kernel's own tcp_fin_timeout. */
-TEST_F(fw2, orphan_timeout_stock)
+TEST_F_TIMEOUT(fw2, orphan_timeout_stock, TT_TIMEOUT(30))
 {
 	set_fin_timeout(_metadata, STOCK_SECS);
 	orphan_silent(_metadata, &self->cap, variant->family,
@@ -468,14 +468,14 @@ TEST_F(fw2, orphan_timeout_stock)
 }
 
 /* The application asked for its socket: TCP_LINGER2 beats the knob. */
-TEST_F(fw2, orphan_linger2_wins)
+TEST_F_TIMEOUT(fw2, orphan_linger2_wins, TT_TIMEOUT(30))
 {
 	set_knob(_metadata, "fin_wait2_timeout_ms", 600000);
 	orphan_silent(_metadata, &self->cap, variant->family,
 		      STOCK_SECS * 1000, 0, STOCK_SECS, "TCP_LINGER2");
 }
 
-TEST_F(fw2, orphan_rst)
+TEST_F_TIMEOUT(fw2, orphan_rst, TT_TIMEOUT(30))
 {
 	set_knob(_metadata, "fin_wait2_timeout_ms", ORPHAN_MS);
 	set_knob(_metadata, "fin_wait2_rst", 1);
@@ -484,7 +484,7 @@ TEST_F(fw2, orphan_rst)
 }
 
 /* RST after the kernel's own tcp_fin_timeout. */
-TEST_F(fw2, orphan_rst_stock_timeout)
+TEST_F_TIMEOUT(fw2, orphan_rst_stock_timeout, TT_TIMEOUT(30))
 {
 	set_fin_timeout(_metadata, STOCK_SECS);
 	set_knob(_metadata, "fin_wait2_rst", 1);
@@ -533,7 +533,7 @@ static void assert_idle_aborted(struct __test_metadata *_metadata,
 	assert_delta(_metadata, c0, &c1, "fw2_orphan_timeout_set", 0);
 }
 
-TEST_F(fw2, idle_timeout)
+TEST_F_TIMEOUT(fw2, idle_timeout, TT_TIMEOUT(30))
 {
 	struct tt_counters c0;
 	long long t0, ms;
@@ -553,7 +553,7 @@ TEST_F(fw2, idle_timeout)
 }
 
 /* B talks every T/2 for 3T: every segment restarts A's idle clock. */
-TEST_F_TIMEOUT(fw2, idle_kept_alive, 60)
+TEST_F_TIMEOUT(fw2, idle_kept_alive, TT_TIMEOUT(60))
 {
 	const int rounds = 6, step = IDLE_MS / 2;
 	struct tt_counters c0, c1;
@@ -603,7 +603,7 @@ TEST_F_TIMEOUT(fw2, idle_kept_alive, 60)
 }
 
 /* Closed before the idle limit: an ordinary orphan under the orphan knobs. */
-TEST_F(fw2, idle_then_close)
+TEST_F_TIMEOUT(fw2, idle_then_close, TT_TIMEOUT(30))
 {
 	struct tt_counters c0, c1;
 	struct conn c;
@@ -634,7 +634,7 @@ TEST_F(fw2, idle_then_close)
 }
 
 /* Knob 0: a half-closed socket waits forever, tcp_fin_timeout or not. */
-TEST_F(fw2, idle_off_stock)
+TEST_F_TIMEOUT(fw2, idle_off_stock, TT_TIMEOUT(30))
 {
 	const int wait_ms = 2500;
 	struct tt_counters c0, c1;
@@ -674,7 +674,7 @@ TEST_F(fw2, idle_off_stock)
 #define UNLOAD_IDLE_MS	3000
 #define UNLOAD_CONNS	4
 
-TEST_F_TIMEOUT(fw2, unload_with_tracked, 60)
+TEST_F_TIMEOUT(fw2, unload_with_tracked, TT_TIMEOUT(60))
 {
 	struct tt_counters c0, c1;
 	struct conn c[UNLOAD_CONNS];

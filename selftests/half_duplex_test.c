@@ -304,23 +304,23 @@ static void close_unread(struct __test_metadata *_metadata,
 	close(u.lfd);
 }
 
-TEST_F_TIMEOUT(hd, close_unread_mode0, 60)
+TEST_F_TIMEOUT(hd, close_unread_mode0, TT_TIMEOUT(60))
 {
 	close_unread(_metadata, &self->cap, variant->family, GRACEFUL);
 }
 
-TEST_F_TIMEOUT(hd, close_unread_mode1, 60)
+TEST_F_TIMEOUT(hd, close_unread_mode1, TT_TIMEOUT(60))
 {
 	close_unread(_metadata, &self->cap, variant->family, STOCK_RST);
 }
 
-TEST_F_TIMEOUT(hd, close_unread_mode2, 60)
+TEST_F_TIMEOUT(hd, close_unread_mode2, TT_TIMEOUT(60))
 {
 	close_unread(_metadata, &self->cap, variant->family, STRICT);
 }
 
 /* SO_LINGER {1, 0} asks for an abort: mode 0 still resets. */
-TEST_F_TIMEOUT(hd, close_unread_linger0_mode0, 60)
+TEST_F_TIMEOUT(hd, close_unread_linger0_mode0, TT_TIMEOUT(60))
 {
 	struct unread_conn u;
 	struct snap s0, s1;
@@ -455,12 +455,12 @@ static void lingering_close(struct __test_metadata *_metadata, int family,
 	close(lfd);
 }
 
-TEST_F_TIMEOUT(hd, lingering_close_mode0, 120)
+TEST_F_TIMEOUT(hd, lingering_close_mode0, TT_TIMEOUT(120))
 {
 	lingering_close(_metadata, variant->family, &self->cap, GRACEFUL);
 }
 
-TEST_F_TIMEOUT(hd, lingering_close_mode1, 120)
+TEST_F_TIMEOUT(hd, lingering_close_mode1, TT_TIMEOUT(120))
 {
 	lingering_close(_metadata, variant->family, &self->cap, STOCK_RST);
 }
@@ -583,22 +583,22 @@ static void fin_wait2_data(struct __test_metadata *_metadata, int family,
 	close(lfd);
 }
 
-TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode0, 60)
+TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode0, TT_TIMEOUT(60))
 {
 	fin_wait2_data(_metadata, variant->family, &self->cap, GRACEFUL, 60);
 }
 
-TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode1, 60)
+TEST_F_TIMEOUT(hd, fin_wait2_minisock_data_mode1, TT_TIMEOUT(60))
 {
 	fin_wait2_data(_metadata, variant->family, &self->cap, STOCK_RST, 60);
 }
 
-TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode0, 60)
+TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode0, TT_TIMEOUT(60))
 {
 	fin_wait2_data(_metadata, variant->family, &self->cap, GRACEFUL, 90);
 }
 
-TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode1, 60)
+TEST_F_TIMEOUT(hd, fin_wait2_full_data_mode1, TT_TIMEOUT(60))
 {
 	fin_wait2_data(_metadata, variant->family, &self->cap, STOCK_RST, 90);
 }
@@ -693,19 +693,19 @@ static void shut_rd_data(struct __test_metadata *_metadata, int family,
 	close(lfd);
 }
 
-TEST_F_TIMEOUT(hd, shut_rd_data_mode2, 60)
+TEST_F_TIMEOUT(hd, shut_rd_data_mode2, TT_TIMEOUT(60))
 {
 	shut_rd_data(_metadata, variant->family, &self->cap, STRICT);
 }
 
-TEST_F_TIMEOUT(hd, shut_rd_data_mode1, 60)
+TEST_F_TIMEOUT(hd, shut_rd_data_mode1, TT_TIMEOUT(60))
 {
 	shut_rd_data(_metadata, variant->family, &self->cap, STOCK_RST);
 }
 
 /* ---- 6: each namespace its own mode and counters ---- */
 
-TEST_F_TIMEOUT(hd, netns_independence, 60)
+TEST_F_TIMEOUT(hd, netns_independence, TT_TIMEOUT(60))
 {
 	struct unread_conn ua, ub;
 	struct snap a0, a1, b0, b1;
@@ -813,7 +813,7 @@ static int sender_child(void *arg)
 	return 0;
 }
 
-TEST_F_TIMEOUT(hd, unload_mid_teardown, 120)
+TEST_F_TIMEOUT(hd, unload_mid_teardown, TT_TIMEOUT(120))
 {
 	unsigned short port, cport[UNLOAD_CONNS];
 	int lfd, afd, ret, i, waited, state;

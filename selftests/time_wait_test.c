@@ -710,7 +710,7 @@ static void reconnect_never(struct __test_metadata *_metadata,
 	close(fd);
 }
 
-TEST_F(tw, reconnect_per_mode)
+TEST_F_TIMEOUT(tw, reconnect_per_mode, TT_TIMEOUT(30))
 {
 	int mode;
 
@@ -868,17 +868,17 @@ static void injected(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(tw, injected_syn_old_seq)
+TEST_F_TIMEOUT(tw, injected_syn_old_seq, TT_TIMEOUT(30))
 {
 	injected(_metadata, self, variant->family, SYN_OLD_SEQ);
 }
 
-TEST_F(tw, injected_syn_new_seq)
+TEST_F_TIMEOUT(tw, injected_syn_new_seq, TT_TIMEOUT(30))
 {
 	injected(_metadata, self, variant->family, SYN_NEW_SEQ);
 }
 
-TEST_F(tw, injected_syn_new_ts)
+TEST_F_TIMEOUT(tw, injected_syn_new_ts, TT_TIMEOUT(30))
 {
 	injected(_metadata, self, variant->family, SYN_NEW_TS);
 }
@@ -981,17 +981,17 @@ static void isn_after_bulk(struct __test_metadata *_metadata,
 	close(fd);
 }
 
-TEST_F_TIMEOUT(tw, isn_after_bulk, 120)
+TEST_F_TIMEOUT(tw, isn_after_bulk, TT_TIMEOUT(120))
 {
 	isn_after_bulk(_metadata, self, variant->family, true, STOCK_GAP);
 }
 
-TEST_F_TIMEOUT(tw, isn_after_bulk_gap_1m, 120)
+TEST_F_TIMEOUT(tw, isn_after_bulk_gap_1m, TT_TIMEOUT(120))
 {
 	isn_after_bulk(_metadata, self, variant->family, true, 1000000);
 }
 
-TEST_F_TIMEOUT(tw, isn_after_bulk_stock, 120)
+TEST_F_TIMEOUT(tw, isn_after_bulk_stock, TT_TIMEOUT(120))
 {
 	isn_after_bulk(_metadata, self, variant->family, false, STOCK_GAP);
 }
@@ -1021,7 +1021,7 @@ static void assert_expires(struct __test_metadata *_metadata,
  * after shutdown(), from the full socket (a new timewait sock is armed).
  * Each is one TIME-WAIT socket given a non-default length.
  */
-TEST_F_TIMEOUT(tw, time_wait_length, 60)
+TEST_F_TIMEOUT(tw, time_wait_length, TT_TIMEOUT(60))
 {
 	static const char * const how[] = { "close()", "shutdown()" };
 	long long want_a[C_NR] = { 0, 0, 0, 0, 0, 0, 1 };
@@ -1096,7 +1096,7 @@ TEST_F_TIMEOUT(tw, time_wait_length, 60)
  */
 #define REARM_AFTER_MS	500
 
-TEST_F_TIMEOUT(tw, time_wait_rearm, 60)
+TEST_F_TIMEOUT(tw, time_wait_rearm, TT_TIMEOUT(60))
 {
 	long long want[C_NR] = { 0, 0, 0, 0, 0, 0, 0 };
 	int family = variant->family;
@@ -1146,7 +1146,7 @@ TEST_F_TIMEOUT(tw, time_wait_rearm, 60)
 #define UNLOAD_TW_MS	1500
 #define UNLOAD_NR	4
 
-TEST_F_TIMEOUT(tw, unload_with_time_wait, 60)
+TEST_F_TIMEOUT(tw, unload_with_time_wait, TT_TIMEOUT(60))
 {
 	int family = variant->family;
 	struct old_conn o[UNLOAD_NR], late;
@@ -1249,7 +1249,7 @@ static void assert_back(struct __test_metadata *_metadata, int family,
  * again with what was left of its time, and goes at the original
  * deadline, not later.  tw_restore=0: the RST leaves nothing (stock).
  */
-TEST_F_TIMEOUT(tw, restore_after_old_duplicate, 60)
+TEST_F_TIMEOUT(tw, restore_after_old_duplicate, TT_TIMEOUT(60))
 {
 	long long want[C_NR] = { 0 };
 	struct tt_diag_sock ds;
@@ -1304,7 +1304,7 @@ TEST_F_TIMEOUT(tw, restore_after_old_duplicate, 60)
  * answered with the TIME-WAIT ACK, and a new SYN is judged by tw_reopen
  * again (mode 0: an ACK).
  */
-TEST_F_TIMEOUT(tw, restore_behaves_as_time_wait, 60)
+TEST_F_TIMEOUT(tw, restore_behaves_as_time_wait, TT_TIMEOUT(60))
 {
 	struct tt_raw_seg fin = {
 		.family = variant->family,
@@ -1371,7 +1371,7 @@ TEST_F_TIMEOUT(tw, restore_behaves_as_time_wait, 60)
  * established the old TIME-WAIT is gone for good; unloading with a
  * restored TIME-WAIT in place is clean.
  */
-TEST_F_TIMEOUT(tw, restore_then_real_reconnect, 60)
+TEST_F_TIMEOUT(tw, restore_then_real_reconnect, TT_TIMEOUT(60))
 {
 	struct old_conn o;
 	long long end;
