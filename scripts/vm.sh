@@ -9,7 +9,9 @@
 # check: runs every selftest binary, streams their KTAP here, and exits
 #        0 only if the guest reported success AND its kernel log holds no
 #        oops, BUG, WARNING, KASAN report or call trace.  A hung guest is
-#        killed after TT_VM_TIMEOUT seconds (default 900) and fails.
+#        killed after TT_VM_TIMEOUT seconds (default 2400: the suite
+#        takes minutes, each test may take up to its TT_TIMEOUT under a
+#        loaded host) and fails.
 # run:   the demonstration (scripts/guest/demo.sh).
 # shell: interactive shell on the console, module loaded.
 # bench: the benchmarks (scripts/guest/bench.sh, tt-bench); their results
@@ -42,7 +44,7 @@ rel=$("$TOP/scripts/kernel.sh" release "$series")
 kimage_src=$("$TOP/scripts/kernel.sh" image "$series")
 kmodules=$("$TOP/scripts/kernel.sh" modules "$series")
 out=$BUILD/$series/vm
-timeout_s=${TT_VM_TIMEOUT:-900}
+timeout_s=${TT_VM_TIMEOUT:-2400}
 mkdir -p "$out" "$BUILD/guest"
 
 # ---- initramfs ----
