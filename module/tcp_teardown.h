@@ -134,6 +134,8 @@ int tt_probe_set_register(struct tt_probe_set *set);
 void tt_probe_set_unregister(struct tt_probe_set *set);
 void tt_probe_sets_update(struct tt_net *tn, bool live);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
+bool tt_abort_later_if(struct sock *sk, int err, enum tt_counter_id counter,
+		       bool (*still)(struct sock *sk));
 
 /* half_duplex.c */
 int tt_half_duplex_init(void);
