@@ -238,7 +238,8 @@ static void tt_probe_set_sync(struct tt_probe_set *set)
 		tracepoint_probe_unregister(set->tp, set->tp_probe, NULL);
 		set->tp_attached = false;
 	}
-	set->armed = want;
+	/* Read without the lock by policies, see ->stopped. */
+	WRITE_ONCE(set->armed, want);
 }
 
 /**
@@ -324,7 +325,10 @@ void tt_probe_sets_update(struct tt_net *tn, bool live)
 		want = live && set->wants(tn);
 		if (want != test_bit(i, &tn->sets_used)) {
 			change_bit(i, &tn->sets_used);
-			set->users += want ? 1 : -1;
+			/* Read without the lock by policies, see ->stopped. */
+			WRITE_ONCE(set->users, set->users + (want ? 1 : -1));
+			if (!want && set->stopped)
+				set->stopped(set, tn);
 			tt_probe_set_sync(set);
 		}
 		mutex_unlock(&set->lock);
