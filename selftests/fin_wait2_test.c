@@ -24,11 +24,13 @@
  * returned (SOCK_DONE is tested before sk_err): B's evidence of a reset
  * is SO_ERROR == EPIPE, state CLOSE and send() failing with EPIPE.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -910,6 +912,35 @@ static int fifo_off(void)
 	return sched_setscheduler(0, SCHED_OTHER, &sp) ? -errno : 0;
 }
 
+/*
+ * Softirqs that find ksoftirqd runnable wait for it: give it a priority
+ * above the spinners for the window (@prio > 0), or back (0), so that
+ * the timers and the packets go on while only the workqueue starves.
+ */
+static void ksoftirqd_prio(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	char path[64], comm[32];
+	struct dirent *d;
+	DIR *dir;
+	int pid;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid = atoi(d->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (tt_read_file(path, comm, sizeof(comm)) <= 0 ||
+		    strncmp(comm, "ksoftirqd/", 10))
+			continue;
+		sched_setscheduler(pid, prio ? SCHED_FIFO : SCHED_OTHER, &sp);
+	}
+	closedir(dir);
+}
+
 static int spin_child(void *arg)
 {
 	struct starve *st = arg;
@@ -952,6 +983,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 	if (ms > 0)
 		tt_msleep(ms);
 
+	ksoftirqd_prio(90);
 	for (i = 1; i < ncpu; i++) {
 		st[i].cpu = i;
 		pids[i] = tt_child_start(spin_child, &st[i]);
@@ -976,6 +1008,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 	fifo_off();
 	for (i = 1; i < ncpu; i++)
 		tt_child_wait(pids[i]);
+	ksoftirqd_prio(0);
 	tt_write_str(RT_RUNTIME, rt);
 
 	ASSERT_EQ(0, ret) TH_LOG("SCHED_FIFO: %s", strerror(-ret));
