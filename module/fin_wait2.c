@@ -58,6 +58,12 @@
  * Likewise the timer hooks are armed, and the orphan counters move, only
  * in namespaces that set fin_wait2_timeout_ms or fin_wait2_rst: with the
  * defaults, the kernel's expiries are its own business.
+ *
+ * What close() promised an orphan holds whatever happens later to the
+ * knobs of any namespace or to the module: orphans that need the
+ * keepalive hook are recorded, and before the hook goes each gets in its
+ * linger2 what the hook would have done at expiry.  Tracked half-closed
+ * sockets are let go as soon as their namespace stops tracking.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
