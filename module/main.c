@@ -420,10 +420,15 @@ static void tt_abort_work(struct work_struct *work)
 	bool go;
 	int err;
 
-	/* From here on a new request for @sk queues a new work. */
+	/*
+	 * A request with a check leaves the table now: one made after the
+	 * check must be decided anew.  One without stays until the socket
+	 * is aborted: what comes meanwhile is merged into it.
+	 */
 	spin_lock_irqsave(&tt_abort_lock, flags);
-	hash_del(&a->node);
 	still = a->still;
+	if (still)
+		hash_del(&a->node);
 	err = a->err;
 	counter = a->counter;
 	spin_unlock_irqrestore(&tt_abort_lock, flags);
@@ -431,10 +436,9 @@ static void tt_abort_work(struct work_struct *work)
 	/*
 	 * The decision was taken without the socket lock, a while ago:
 	 * take it again with the lock, so that what the socket heard since
-	 * counts.  tcp_abort() takes the lock itself; between our
-	 * release_sock() (which also processes the segments that arrived
-	 * while we held it) and its lock_sock(), only a segment in that
-	 * instant goes unseen.
+	 * counts.  tcp_abort() takes the lock itself: only a segment that
+	 * arrives while the check runs (release_sock() processes it) or in
+	 * the instant before tcp_abort() takes the lock again goes unseen.
 	 */
 	lock_sock(sk);
 	go = sk->sk_state != TCP_CLOSE && (!still || still(sk));
@@ -445,6 +449,11 @@ static void tt_abort_work(struct work_struct *work)
 		tn = tt_net(sock_net(sk));
 		if (tt_net_live(tn))
 			tt_count(tn, counter);
+	}
+	if (!still) {
+		spin_lock_irqsave(&tt_abort_lock, flags);
+		hash_del(&a->node);
+		spin_unlock_irqrestore(&tt_abort_lock, flags);
 	}
 	sock_put(sk);
 	kfree(a);
@@ -461,7 +470,8 @@ static void tt_abort_work(struct work_struct *work)
  * tcp_abort() sends a RST where the state calls for one, reports @err and
  * closes the socket.  Callable from any context that holds @sk.  At most
  * one request per socket is pending: a further one before its work starts
- * is merged into it (an unconditional one wins over a conditional one).
+ * is merged into it (an unconditional one wins over a conditional one),
+ * and so is any while an unconditional one runs.
  *
  * Return: false if no memory was left to queue the request.
  */
@@ -474,6 +484,7 @@ bool tt_abort_later_if(struct sock *sk, int err, enum tt_counter_id counter,
 	spin_lock_irqsave(&tt_abort_lock, flags);
 	a = tt_abort_find(sk);
 	if (a) {
+		/* Not started yet: a running one has no check. */
 		if (a->still && !still) {
 			a->still = NULL;
 			a->err = err;
