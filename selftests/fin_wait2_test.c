@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -980,6 +981,42 @@ static void ksoftirqd_prio(int prio)
 	closedir(dir);
 }
 
+/*
+ * 6.12 runs starved fair tasks from a deadline server (50 ms a second by
+ * default): the workers would run in the window.  Switch it off per CPU
+ * for the window, where the kernel has it, and back.
+ */
+#define FAIR_SERVER	"/sys/kernel/debug/sched/fair_server"
+
+static void fair_server_off(int ncpu, char (*saved)[32])
+{
+	char path[96];
+	int i;
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	for (i = 0; i < ncpu; i++) {
+		saved[i][0] = 0;
+		snprintf(path, sizeof(path), FAIR_SERVER "/cpu%d/runtime", i);
+		if (tt_read_file(path, saved[i], 32) > 0)
+			tt_write_str(path, "0\n");
+		else
+			saved[i][0] = 0;
+	}
+}
+
+static void fair_server_restore(int ncpu, char (*saved)[32])
+{
+	char path[96];
+	int i;
+
+	for (i = 0; i < ncpu; i++) {
+		if (!saved[i][0])
+			continue;
+		snprintf(path, sizeof(path), FAIR_SERVER "/cpu%d/runtime", i);
+		tt_write_str(path, saved[i]);
+	}
+}
+
 static int spin_child(void *arg)
 {
 	struct starve *st = arg;
@@ -999,6 +1036,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 	struct tt_counters c0, c1;
 	pid_t pids[16];
 	struct starve *st;
+	char fair[16][32];
 	char rt[32] = "";
 	char buf[16];
 	struct conn c;
@@ -1023,6 +1061,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 		tt_msleep(ms);
 
 	ksoftirqd_prio(90);
+	fair_server_off(ncpu, fair);
 	for (i = 1; i < ncpu; i++) {
 		st[i].cpu = i;
 		pids[i] = tt_child_start(spin_child, &st[i]);
@@ -1047,6 +1086,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 	fifo_off();
 	for (i = 1; i < ncpu; i++)
 		tt_child_wait(pids[i]);
+	fair_server_restore(ncpu, fair);
 	ksoftirqd_prio(0);
 	tt_write_str(RT_RUNTIME, rt);
 
