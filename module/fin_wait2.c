@@ -58,6 +58,12 @@
  * Likewise the timer hooks are armed, and the orphan counters move, only
  * in namespaces that set fin_wait2_timeout_ms or fin_wait2_rst: with the
  * defaults, the kernel's expiries are its own business.
+ *
+ * What close() promised an orphan holds whatever happens later to the
+ * knobs of any namespace or to the module: orphans that need the
+ * keepalive hook are recorded, and before the hook goes each gets in its
+ * linger2 what the hook would have done at expiry.  Tracked half-closed
+ * sockets are let go as soon as their namespace stops tracking.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -92,6 +98,162 @@ static int tt_fw2_linger_mark(unsigned long v, bool rst)
 	if (!(v % HZ))
 		v += 2;
 	return v;
+}
+
+/* linger2 that makes the stock code keep an orphan @tmo jiffies. */
+static int tt_fw2_linger_for(unsigned long tmo, bool rst)
+{
+	if (rst)
+		tmo += TCP_TIMEWAIT_LEN;
+	else if (tmo > TCP_TIMEWAIT_LEN)
+		tmo = TCP_TIMEWAIT_LEN + tmo / 2;
+	return tt_fw2_linger_mark(tmo, rst);
+}
+
+/*
+ * Orphans whose promise needs the keepalive hook: those to reset at
+ * expiry, and the silent ones of up to 60 s (which need it only if the
+ * ACK of their FIN met the owned socket).  Each entry holds a reference
+ * and goes when its socket is closed (the orphan set's tracepoint), or
+ * when the hook goes: the orphan set is disarmed, or the module unloads.
+ * Then tt_fw2_promises_keep() writes into each socket's linger2 what the
+ * hook would have done at expiry, so that the stock timer alone keeps
+ * the promise.
+ */
+struct tt_fw2_promise {
+	struct hlist_node node;
+	struct sock *sk;		/* a reference is held */
+};
+
+#define TT_FW2_HASH_BITS 12
+static DEFINE_HASHTABLE(tt_fw2_promises, TT_FW2_HASH_BITS);
+static DEFINE_SPINLOCK(tt_fw2_promise_lock);	/* the table */
+static unsigned int tt_fw2_promised;		/* entries in the table */
+
+/*
+ * From close(), socket locked.  Only while the orphan set is in use: its
+ * tracepoint sees the socket die, and its disarming keeps the promise.
+ */
+static bool tt_fw2_promise(struct sock *sk)
+{
+	struct tt_fw2_promise *p = kmalloc(sizeof(*p), GFP_ATOMIC);
+	unsigned long flags;
+	bool in_use;
+
+	if (!p)
+		return false;
+	spin_lock_irqsave(&tt_fw2_promise_lock, flags);
+	/*
+	 * Not yet armed: the tracepoint might miss the socket's end.  No
+	 * namespace uses the hooks any more: they are being disarmed, and
+	 * tt_fw2_orphan_stopped() took the table (this lock orders us
+	 * after it) or will.
+	 */
+	in_use = READ_ONCE(tt_fw2_orphan_set.armed) &&
+		 READ_ONCE(tt_fw2_orphan_set.users);
+	if (in_use) {
+		sock_hold(sk);
+		p->sk = sk;
+		hash_add(tt_fw2_promises, &p->node, (unsigned long)sk);
+		WRITE_ONCE(tt_fw2_promised, tt_fw2_promised + 1);
+	}
+	spin_unlock_irqrestore(&tt_fw2_promise_lock, flags);
+	if (!in_use)
+		kfree(p);
+	return in_use;
+}
+
+/*
+ * Tracepoint sock:inet_sock_set_state, orphan set: a promised orphan is
+ * closed (reset, timed out, or moved to a mini-socket, which needs no
+ * hook).  Its own reference keeps it until after this returns.
+ */
+static void tt_fw2_orphan_state_change(void *data, const struct sock *sk,
+				       const int oldstate, const int newstate)
+{
+	struct tt_fw2_promise *p;
+	unsigned long flags;
+	bool found = false;
+
+	if (newstate != TCP_CLOSE || sk->sk_protocol != IPPROTO_TCP ||
+	    !READ_ONCE(tt_fw2_promised))
+		return;
+	spin_lock_irqsave(&tt_fw2_promise_lock, flags);
+	hash_for_each_possible(tt_fw2_promises, p, node, (unsigned long)sk) {
+		if (p->sk == sk) {
+			hash_del(&p->node);
+			WRITE_ONCE(tt_fw2_promised, tt_fw2_promised - 1);
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&tt_fw2_promise_lock, flags);
+	if (found) {
+		sock_put(p->sk);
+		kfree(p);
+	}
+}
+
+/* What the keepalive hook would do at expiry, written now; process context. */
+static void tt_fw2_keep_promise(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int linger2, tmo;
+
+	lock_sock(sk);
+	linger2 = tp->linger2;
+	if (!sock_flag(sk, SOCK_DEAD) || !tt_fw2_linger_is_ours(linger2))
+		goto out;
+	if (linger2 & 1) {
+		if (sk->sk_state == TCP_FIN_WAIT2) {
+			/*
+			 * On the keepalive timer until the promised expiry;
+			 * then the stock timer resets and kills, as for
+			 * TCP_LINGER2 < 0.
+			 */
+			WRITE_ONCE(tp->linger2, -1);
+		} else {
+			/*
+			 * Our FIN not yet acknowledged: only the hook could
+			 * turn the wait into a RST.  Fall back to the stock
+			 * silent expiry, with the lifetime given at close().
+			 */
+			tmo = (linger2 & ~1) - TCP_TIMEWAIT_LEN;
+			WRITE_ONCE(tp->linger2,
+				   tt_fw2_linger_for(max(tmo, 1), false));
+		}
+	} else if (sk->sk_state == TCP_FIN_WAIT2 &&
+		   tcp_fin_time(sk) <= TCP_TIMEWAIT_LEN) {
+		/* As tt_fw2_keepalive_entry() would: a last mini-socket. */
+		WRITE_ONCE(tp->linger2,
+			   tt_fw2_linger_mark(TCP_TIMEWAIT_LEN + 1, false));
+	}
+out:
+	release_sock(sk);
+}
+
+/* The keepalive hook goes: every promised orphan keeps its promise. */
+static void tt_fw2_promises_keep(void)
+{
+	struct tt_fw2_promise *p;
+	struct hlist_node *tmp;
+	unsigned long flags;
+	unsigned int bkt;
+	HLIST_HEAD(list);
+
+	spin_lock_irqsave(&tt_fw2_promise_lock, flags);
+	hash_for_each_safe(tt_fw2_promises, bkt, tmp, p, node) {
+		hash_del(&p->node);
+		hlist_add_head(&p->node, &list);
+	}
+	WRITE_ONCE(tt_fw2_promised, 0);
+	spin_unlock_irqrestore(&tt_fw2_promise_lock, flags);
+
+	hlist_for_each_entry_safe(p, tmp, &list, node) {
+		tt_fw2_keep_promise(p->sk);
+		sock_put(p->sk);
+		kfree(p);
+	}
 }
 
 static bool tt_fw2_orphan_policy(const struct tt_net *tn)
@@ -161,24 +323,27 @@ static void tt_fw2_tw_expiry_entry(struct ftrace_regs *fregs)
 /* ---- half-closed sockets still open: the idle timeout ---- */
 
 struct tt_fw2_entry {
-	struct hlist_node node;
+	struct hlist_node node;		/* in the table while its timer may run */
 	struct timer_list timer;
 	struct sock *sk;		/* a reference is held */
 	bool cancelled;
+	bool expired;			/* the timer is finishing with it */
+	struct hlist_node drain;	/* out of the table, to be freed */
 };
 
-#define TT_FW2_HASH_BITS 12
 static DEFINE_HASHTABLE(tt_fw2_hash, TT_FW2_HASH_BITS);
-static DEFINE_SPINLOCK(tt_fw2_lock);	/* the table and ->cancelled */
+static DEFINE_SPINLOCK(tt_fw2_lock);	/* the table, the flags, the two below */
 static unsigned int tt_fw2_tracked;	/* entries in the table */
+static bool tt_fw2_closed;		/* unloading: track nothing more */
 
+/* @sk's entry, but for one whose timer is finishing. */
 static struct tt_fw2_entry *tt_fw2_find(const struct sock *sk)
 {
 	struct tt_fw2_entry *e;
 
 	lockdep_assert_held(&tt_fw2_lock);
 	hash_for_each_possible(tt_fw2_hash, e, node, (unsigned long)sk)
-		if (e->sk == sk)
+		if (e->sk == sk && !e->expired)
 			return e;
 	return NULL;
 }
@@ -199,41 +364,79 @@ static u32 tt_fw2_idle(struct sock *sk)
 	return keepalive_time_elapsed(tcp_sk(sk));
 }
 
+static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms);
+
+/*
+ * The abort's last check, with the socket locked: a segment heard since
+ * the timer decided, or a close() meanwhile, spares the socket; one that
+ * heard from its peer is tracked again for what is left of the limit.
+ */
+static bool tt_fw2_still_idle(struct sock *sk)
+{
+	struct tt_net *tn = tt_net_enabled(sock_net(sk));
+	u32 idle, limit;
+
+	if (!tn || sk->sk_state != TCP_FIN_WAIT2 || sock_flag(sk, SOCK_DEAD))
+		return false;
+	limit = msecs_to_jiffies(tt_knob(tn, TT_KNOB_fin_wait2_idle_ms));
+	if (!limit)
+		return false;
+	idle = tt_fw2_idle(sk);
+	if (idle >= limit)
+		return true;
+	tt_fw2_track(tn, sk, max(jiffies_to_msecs(limit - idle), 1U));
+	return false;
+}
+
+/*
+ * An entry leaves the table only under tt_fw2_lock, by whoever then
+ * frees it: the timer itself when done, or tt_fw2_release_net(), which
+ * then waits for the timer with timer_delete_sync().  So the timer keeps
+ * its entry in the table (marked expired) while it queues the abort, and
+ * nothing of it runs after the unload's drain.
+ */
 static void tt_fw2_timer(struct timer_list *t)
 {
 	struct tt_fw2_entry *e = tt_timer_container_of(e, t, timer);
 	struct sock *sk = e->sk;
 	struct tt_net *tn = tt_net(sock_net(sk));
 	u32 idle, limit = 0;
-	bool done = true;
 	unsigned long flags;
+	bool own = false;
+
+	spin_lock_irqsave(&tt_fw2_lock, flags);
+	if (!hash_hashed(&e->node)) {
+		/* Taken over by tt_fw2_release_net(). */
+		spin_unlock_irqrestore(&tt_fw2_lock, flags);
+		return;
+	}
+	if (!e->cancelled && tt_net_live(tn) &&
+	    READ_ONCE(sk->sk_state) == TCP_FIN_WAIT2 &&
+	    !sock_flag(sk, SOCK_DEAD))
+		limit = msecs_to_jiffies(tt_knob(tn, TT_KNOB_fin_wait2_idle_ms));
+	idle = tt_fw2_idle(sk);
+	if (limit && idle < limit) {
+		/* Heard from the peer meanwhile: wait for the rest. */
+		mod_timer(&e->timer, jiffies + limit - idle);
+		spin_unlock_irqrestore(&tt_fw2_lock, flags);
+		return;
+	}
+	e->expired = true;
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
+
+	if (limit)
+		tt_abort_later_if(sk, ETIMEDOUT, TT_STAT_fw2_idle_aborts,
+				  tt_fw2_still_idle);
 
 	spin_lock_irqsave(&tt_fw2_lock, flags);
 	if (hash_hashed(&e->node)) {
-		if (!e->cancelled && tt_net_live(tn) &&
-		    READ_ONCE(sk->sk_state) == TCP_FIN_WAIT2 &&
-		    !sock_flag(sk, SOCK_DEAD))
-			limit = msecs_to_jiffies(tt_knob(tn, TT_KNOB_fin_wait2_idle_ms));
-		idle = tt_fw2_idle(sk);
-		if (limit && idle < limit) {
-			/* Heard from the peer meanwhile: wait for the rest. */
-			mod_timer(&e->timer, jiffies + limit - idle);
-			done = false;
-		} else {
-			hash_del(&e->node);
-			tt_fw2_tracked--;
-		}
-	} else {
-		/* Module unload took the entry over. */
-		done = false;
+		hash_del(&e->node);
+		WRITE_ONCE(tt_fw2_tracked, tt_fw2_tracked - 1);
+		own = true;
 	}
 	spin_unlock_irqrestore(&tt_fw2_lock, flags);
-
-	if (!done)
-		return;
-	if (limit)
-		tt_abort_later(sk, ETIMEDOUT, TT_STAT_fw2_idle_aborts);
-	tt_fw2_release(e);
+	if (own)
+		tt_fw2_release(e);
 }
 
 static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
@@ -249,14 +452,14 @@ static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 	timer_setup(&e->timer, tt_fw2_timer, 0);
 
 	spin_lock_irqsave(&tt_fw2_lock, flags);
-	if (tt_fw2_find(sk)) {
+	if (tt_fw2_closed || tt_fw2_find(sk)) {
 		spin_unlock_irqrestore(&tt_fw2_lock, flags);
 		sock_put(sk);
 		kfree(e);
 		return;
 	}
 	hash_add(tt_fw2_hash, &e->node, (unsigned long)sk);
-	tt_fw2_tracked++;
+	WRITE_ONCE(tt_fw2_tracked, tt_fw2_tracked + 1);
 	mod_timer(&e->timer, jiffies + msecs_to_jiffies(ms));
 	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 	tt_count(tn, TT_STAT_fw2_idle_tracked);
@@ -302,11 +505,17 @@ void tt_fin_wait2_close(struct tt_net *tn, struct sock *sk)
 	else
 		tmo = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fin_timeout);
 
-	if (rst)
-		tmo += TCP_TIMEWAIT_LEN;
-	else if (tmo > TCP_TIMEWAIT_LEN)
-		tmo = TCP_TIMEWAIT_LEN + tmo / 2;
-	WRITE_ONCE(tp->linger2, tt_fw2_linger_mark(tmo, rst));
+	/*
+	 * A promise that needs the keepalive hook is recorded, so that it
+	 * is kept when the hook goes; if it cannot be, the orphan gets the
+	 * silent stock expiry after the same lifetime.
+	 */
+	if ((rst || tmo <= TCP_TIMEWAIT_LEN) &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_RECV |
+				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2) &&
+	    !tt_fw2_promise(sk))
+		rst = false;
+	WRITE_ONCE(tp->linger2, tt_fw2_linger_for(tmo, rst));
 	tt_count(tn, TT_STAT_fw2_orphan_timeout_set);
 }
 
@@ -368,11 +577,26 @@ static bool tt_fw2_orphan_wants(const struct tt_net *tn)
 	return tt_knob(tn, TT_KNOB_enabled) && tt_fw2_orphan_policy(tn);
 }
 
+/*
+ * The last namespace stopped using the hooks: before they go, give every
+ * promised orphan what the hook would have done (while they are still
+ * armed, so that no expiry falls between the two).
+ */
+static void tt_fw2_orphan_stopped(struct tt_probe_set *set, struct tt_net *tn)
+{
+	if (!set->users)
+		tt_fw2_promises_keep();
+}
+
 struct tt_probe_set tt_fw2_orphan_set = {
 	.name = "FIN_WAIT_2 orphans",
 	.hooks = tt_fw2_orphan_hooks,
 	.nr_hooks = ARRAY_SIZE(tt_fw2_orphan_hooks),
 	.wants = tt_fw2_orphan_wants,
+	.stopped = tt_fw2_orphan_stopped,
+	/* sees promised orphans die */
+	.tp_name = "inet_sock_set_state",
+	.tp_probe = tt_fw2_orphan_state_change,
 	.lock = __MUTEX_INITIALIZER(tt_fw2_orphan_set.lock),
 };
 
@@ -382,10 +606,19 @@ static bool tt_fw2_idle_wants(const struct tt_net *tn)
 	       tt_knob(tn, TT_KNOB_fin_wait2_idle_ms);
 }
 
+static void tt_fw2_release_net(const struct net *net);
+
+/* @tn no longer tracks: let go of its sockets, and its namespace, now. */
+static void tt_fw2_idle_stopped(struct tt_probe_set *set, struct tt_net *tn)
+{
+	tt_fw2_release_net(tn->net);
+}
+
 struct tt_probe_set tt_fw2_idle_set = {
 	.name = "FIN_WAIT_2 idle",
 	/* no hook: the tracepoint, attached while some namespace tracks */
 	.wants = tt_fw2_idle_wants,
+	.stopped = tt_fw2_idle_stopped,
 	.tp_name = "inet_sock_set_state",
 	.tp_probe = tt_fw2_state_change,
 	.lock = __MUTEX_INITIALIZER(tt_fw2_idle_set.lock),
@@ -405,31 +638,50 @@ int tt_fin_wait2_init(void)
 }
 
 /*
- * After the hooks are gone nothing adds entries; take each one out of
- * the table so its timer, if running, leaves it alone, then stop the
- * timer and drop the reference.  The sockets go on as stock ones.
+ * Take the entries of @net (NULL: all) out of the table, so that their
+ * timers, if running, leave them alone; then wait for each timer and
+ * drop the reference.  The sockets go on as stock ones.
  */
-void tt_fin_wait2_exit(void)
+static void tt_fw2_release_net(const struct net *net)
 {
 	struct tt_fw2_entry *e;
 	struct hlist_node *tmp;
-	unsigned int bkt;
 	unsigned long flags;
+	unsigned int bkt;
+	HLIST_HEAD(list);
 
-	tt_probe_set_unregister(&tt_fw2_idle_set);
-	tt_probe_set_unregister(&tt_fw2_orphan_set);
-	for (;;) {
-		e = NULL;
-		spin_lock_irqsave(&tt_fw2_lock, flags);
-		hash_for_each_safe(tt_fw2_hash, bkt, tmp, e, node) {
-			hash_del(&e->node);
-			tt_fw2_tracked--;
-			break;
-		}
-		spin_unlock_irqrestore(&tt_fw2_lock, flags);
-		if (!e)
-			break;
+	spin_lock_irqsave(&tt_fw2_lock, flags);
+	hash_for_each_safe(tt_fw2_hash, bkt, tmp, e, node) {
+		if (net && !net_eq(sock_net(e->sk), net))
+			continue;
+		hash_del(&e->node);
+		WRITE_ONCE(tt_fw2_tracked, tt_fw2_tracked - 1);
+		hlist_add_head(&e->drain, &list);
+	}
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
+
+	hlist_for_each_entry_safe(e, tmp, &list, drain) {
 		timer_delete_sync(&e->timer);
 		tt_fw2_release(e);
 	}
+}
+
+/*
+ * From the module's exit, after the close() hook is gone.  Every promised
+ * orphan is left to keep its promise alone, then the hooks go; after
+ * them nothing adds entries but the abort's last check: closed to it
+ * first.  Every timer is stopped or waited for.
+ */
+void tt_fin_wait2_exit(void)
+{
+	unsigned long flags;
+
+	/* close() is no longer hooked: no new promise; keep the old ones. */
+	tt_fw2_promises_keep();
+	tt_probe_set_unregister(&tt_fw2_idle_set);
+	tt_probe_set_unregister(&tt_fw2_orphan_set);
+	spin_lock_irqsave(&tt_fw2_lock, flags);
+	tt_fw2_closed = true;
+	spin_unlock_irqrestore(&tt_fw2_lock, flags);
+	tt_fw2_release_net(NULL);
 }

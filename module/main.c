@@ -39,10 +39,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ftrace.h>
+#include <linux/hashtable.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/ptrace.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/tracepoint.h>
 #include <linux/workqueue.h>
 #include <net/sock.h>
@@ -236,7 +238,8 @@ static void tt_probe_set_sync(struct tt_probe_set *set)
 		tracepoint_probe_unregister(set->tp, set->tp_probe, NULL);
 		set->tp_attached = false;
 	}
-	set->armed = want;
+	/* Read without the lock by policies, see ->stopped. */
+	WRITE_ONCE(set->armed, want);
 }
 
 /**
@@ -322,7 +325,10 @@ void tt_probe_sets_update(struct tt_net *tn, bool live)
 		want = live && set->wants(tn);
 		if (want != test_bit(i, &tn->sets_used)) {
 			change_bit(i, &tn->sets_used);
-			set->users += want ? 1 : -1;
+			/* Read without the lock by policies, see ->stopped. */
+			WRITE_ONCE(set->users, set->users + (want ? 1 : -1));
+			if (!want && set->stopped)
+				set->stopped(set, tn);
 			tt_probe_set_sync(set);
 		}
 		mutex_unlock(&set->lock);
@@ -374,28 +380,134 @@ struct tt_probe_set tt_close_set = {
 
 static struct workqueue_struct *tt_wq;
 
+/*
+ * One request per socket at most: a flood of segments that each call
+ * for the same abort (data after SHUT_RD) allocates and queues one
+ * request, found here by socket until its work starts.
+ */
 struct tt_abort {
 	struct work_struct work;
-	struct sock *sk;
+	struct hlist_node node;		/* in tt_abort_hash until the work runs */
+	struct sock *sk;		/* a reference is held */
 	int err;
 	enum tt_counter_id counter;
+	bool (*still)(struct sock *sk);	/* NULL: abort unconditionally */
 };
+
+#define TT_ABORT_HASH_BITS 8
+static DEFINE_HASHTABLE(tt_abort_hash, TT_ABORT_HASH_BITS);
+static DEFINE_SPINLOCK(tt_abort_lock);	/* the table and requests in it */
+
+static struct tt_abort *tt_abort_find(const struct sock *sk)
+{
+	struct tt_abort *a;
+
+	lockdep_assert_held(&tt_abort_lock);
+	hash_for_each_possible(tt_abort_hash, a, node, (unsigned long)sk)
+		if (a->sk == sk)
+			return a;
+	return NULL;
+}
 
 static void tt_abort_work(struct work_struct *work)
 {
 	struct tt_abort *a = container_of(work, struct tt_abort, work);
+	bool (*still)(struct sock *sk);
 	struct sock *sk = a->sk;
+	enum tt_counter_id counter;
+	unsigned long flags;
 	struct tt_net *tn;
+	bool go;
+	int err;
 
-	/* A second request for the same socket finds it closed already. */
-	if (READ_ONCE(sk->sk_state) != TCP_CLOSE) {
-		tcp_abort(sk, a->err);
+	/*
+	 * A request with a check leaves the table now: one made after the
+	 * check must be decided anew.  One without stays until the socket
+	 * is aborted: what comes meanwhile is merged into it.
+	 */
+	spin_lock_irqsave(&tt_abort_lock, flags);
+	still = a->still;
+	if (still)
+		hash_del(&a->node);
+	err = a->err;
+	counter = a->counter;
+	spin_unlock_irqrestore(&tt_abort_lock, flags);
+
+	/*
+	 * The decision was taken without the socket lock, a while ago:
+	 * take it again with the lock, so that what the socket heard since
+	 * counts.  tcp_abort() takes the lock itself: only a segment that
+	 * arrives while the check runs (release_sock() processes it) or in
+	 * the instant before tcp_abort() takes the lock again goes unseen.
+	 */
+	lock_sock(sk);
+	go = sk->sk_state != TCP_CLOSE && (!still || still(sk));
+	release_sock(sk);
+
+	/* tcp_abort() says -ENOENT when the socket is closed already. */
+	if (go && !tcp_abort(sk, err)) {
 		tn = tt_net(sock_net(sk));
 		if (tt_net_live(tn))
-			tt_count(tn, a->counter);
+			tt_count(tn, counter);
+	}
+	if (!still) {
+		spin_lock_irqsave(&tt_abort_lock, flags);
+		hash_del(&a->node);
+		spin_unlock_irqrestore(&tt_abort_lock, flags);
 	}
 	sock_put(sk);
 	kfree(a);
+}
+
+/**
+ * tt_abort_later_if() - abort a TCP connection soon, if still called for
+ * @sk: the socket; a reference is taken until the abort is done
+ * @err: what the application will read (ECONNRESET, ETIMEDOUT)
+ * @counter: counted in @sk's namespace when the abort happens
+ * @still: NULL, or called with @sk locked in process context just before
+ *	the abort: false spares the socket (it may re-arm what decided)
+ *
+ * tcp_abort() sends a RST where the state calls for one, reports @err and
+ * closes the socket.  Callable from any context that holds @sk.  At most
+ * one request per socket is pending: a further one before its work starts
+ * is merged into it (an unconditional one wins over a conditional one),
+ * and so is any while an unconditional one runs.
+ *
+ * Return: false if no memory was left to queue the request.
+ */
+bool tt_abort_later_if(struct sock *sk, int err, enum tt_counter_id counter,
+		       bool (*still)(struct sock *sk))
+{
+	unsigned long flags;
+	struct tt_abort *a;
+
+	spin_lock_irqsave(&tt_abort_lock, flags);
+	a = tt_abort_find(sk);
+	if (a) {
+		/* Not started yet: a running one has no check. */
+		if (a->still && !still) {
+			a->still = NULL;
+			a->err = err;
+			a->counter = counter;
+		}
+		spin_unlock_irqrestore(&tt_abort_lock, flags);
+		return true;
+	}
+	a = kmalloc(sizeof(*a), GFP_ATOMIC);
+	if (!a) {
+		spin_unlock_irqrestore(&tt_abort_lock, flags);
+		return false;
+	}
+	INIT_WORK(&a->work, tt_abort_work);
+	sock_hold(sk);
+	a->sk = sk;
+	a->err = err;
+	a->counter = counter;
+	a->still = still;
+	hash_add(tt_abort_hash, &a->node, (unsigned long)sk);
+	queue_work(tt_wq, &a->work);
+	spin_unlock_irqrestore(&tt_abort_lock, flags);
+	return true;
 }
 
 /**
@@ -404,24 +516,26 @@ static void tt_abort_work(struct work_struct *work)
  * @err: what the application will read (ECONNRESET, ETIMEDOUT)
  * @counter: counted in @sk's namespace when the abort happens
  *
- * tcp_abort() sends a RST where the state calls for one, reports @err and
- * closes the socket.  Callable from any context that holds @sk.
+ * tt_abort_later_if() without a last check.
  *
  * Return: false if no memory was left to queue the request.
  */
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter)
 {
-	struct tt_abort *a = kmalloc(sizeof(*a), GFP_ATOMIC);
+	return tt_abort_later_if(sk, err, counter, NULL);
+}
 
-	if (!a)
-		return false;
-	INIT_WORK(&a->work, tt_abort_work);
-	sock_hold(sk);
-	a->sk = sk;
-	a->err = err;
-	a->counter = counter;
-	queue_work(tt_wq, &a->work);
-	return true;
+static int tt_abort_init(void)
+{
+	/* Unbound: no CPU affinity needed; 7.3 warns without a choice. */
+	tt_wq = alloc_workqueue("tcp_teardown", WQ_UNBOUND, 0);
+	return tt_wq ? 0 : -ENOMEM;
+}
+
+/* At unload, after every hook and timer is gone: finish what is queued. */
+static void tt_abort_exit(void)
+{
+	destroy_workqueue(tt_wq);
 }
 
 /* ---- module ---- */
@@ -430,9 +544,9 @@ static int __init tcp_teardown_init(void)
 {
 	int err;
 
-	tt_wq = alloc_workqueue("tcp_teardown", WQ_UNBOUND, 0);
-	if (!tt_wq)
-		return -ENOMEM;
+	err = tt_abort_init();
+	if (err)
+		return err;
 
 	err = tt_control_init();
 	if (err)
@@ -467,7 +581,7 @@ err_half_duplex:
 err_control:
 	tt_control_exit();
 err_wq:
-	destroy_workqueue(tt_wq);
+	tt_abort_exit();
 	return err;
 }
 
@@ -477,8 +591,7 @@ static void __exit tcp_teardown_exit(void)
 	tt_fin_wait2_exit();
 	tt_time_wait_exit();
 	tt_half_duplex_exit();
-	/* No hook or timer queues work any more: finish what is queued. */
-	destroy_workqueue(tt_wq);
+	tt_abort_exit();
 	tt_control_exit();
 	pr_info("unloaded\n");
 }

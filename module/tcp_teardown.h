@@ -103,6 +103,13 @@ struct tt_probe_set {
 	unsigned int nr;
 	/* Does @tn need the set armed?  Called with its knobs as they are. */
 	bool (*wants)(const struct tt_net *tn);
+	/*
+	 * Optional: @tn stopped needing the set (a knob changed, or the
+	 * namespace goes away).  Process context, with @lock held, @users
+	 * already without @tn and the set still armed: with @users at 0 it
+	 * is disarmed next.
+	 */
+	void (*stopped)(struct tt_probe_set *set, struct tt_net *tn);
 	const char *tp_name;	/* optional tracepoint ... */
 	void *tp_probe;		/* ... and its probe function */
 	struct tracepoint *tp;
@@ -134,6 +141,8 @@ int tt_probe_set_register(struct tt_probe_set *set);
 void tt_probe_set_unregister(struct tt_probe_set *set);
 void tt_probe_sets_update(struct tt_net *tn, bool live);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
+bool tt_abort_later_if(struct sock *sk, int err, enum tt_counter_id counter,
+		       bool (*still)(struct sock *sk));
 
 /* half_duplex.c */
 int tt_half_duplex_init(void);

@@ -24,15 +24,20 @@
  * returned (SOCK_DONE is tested before sk_err): B's evidence of a reset
  * is SO_ERROR == EPIPE, state CLOSE and send() failing with EPIPE.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "tt_checks.h"
@@ -492,6 +497,127 @@ TEST_F_TIMEOUT(fw2, orphan_rst_stock_timeout, TT_TIMEOUT(30))
 		   "tcp_fin_timeout + fin_wait2_rst");
 }
 
+/* ---- a promise made at close() outlives the hooks that keep it ---- */
+
+enum after_close {
+	AC_UNLOAD,		/* rmmod */
+	AC_OTHER_NS,		/* the knob cleared here, then in another netns */
+	AC_DISABLED,		/* enabled=0 in the orphan's own netns */
+};
+
+#define AFTER_CLOSE_MS	100
+#define PROMISE_MS	4000	/* longer than a slow rmmod */
+
+struct after {
+	enum after_close what;
+	int here, other;	/* netns fds */
+	long long t0;		/* close() */
+	long long done;		/* ms after close() the hooks were gone */
+	int err;
+};
+
+static int knob_clear(const char *knob)
+{
+	return tt_knob_write_int(TT_SYSCTL_DIR, knob, 0);
+}
+
+/* A child does it, so that the parent watches the orphan meanwhile. */
+static int after_close(void *arg)
+{
+	struct after *a = arg;
+	long long ms = a->t0 + AFTER_CLOSE_MS - now_ms();
+	int err = 0;
+
+	if (ms > 0)
+		tt_msleep(ms);
+	switch (a->what) {
+	case AC_UNLOAD:
+		err = tt_module_unload();
+		break;
+	case AC_OTHER_NS:
+		/* here first: the other namespace still wants the hooks */
+		err = knob_clear("fin_wait2_rst");
+		if (!err)
+			err = knob_clear("fin_wait2_timeout_ms");
+		if (!err)
+			err = tt_netns_enter(a->other);
+		if (!err)
+			err = knob_clear("fin_wait2_rst");
+		break;
+	case AC_DISABLED:
+		err = knob_clear("enabled");
+		break;
+	}
+	a->done = now_ms() - a->t0;
+	a->err = err;
+	return 0;
+}
+
+/*
+ * A fin_wait2_rst orphan, then 100 ms after close() (when it waits in
+ * FIN_WAIT2 on the keepalive timer) the hooks that turn its expiry into a
+ * RST go away.  The knobs at close() decide: a RST at T, from a full
+ * socket, whatever happened since.
+ */
+static void orphan_rst_then(struct __test_metadata *_metadata,
+			    struct tt_cap *cap, int family,
+			    enum after_close what)
+{
+	struct after *a = tt_shared_alloc(sizeof(*a));
+	struct conn c;
+	struct life l;
+	pid_t pid;
+
+	ASSERT_NE(NULL, a);
+	a->what = what;
+	a->here = -1;
+	a->other = -1;
+	set_knob(_metadata, "fin_wait2_timeout_ms", PROMISE_MS);
+	set_knob(_metadata, "fin_wait2_rst", 1);
+	if (what == AC_OTHER_NS) {
+		a->here = tt_netns_current();
+		ASSERT_LE(0, a->here);
+		a->other = tt_netns_new();
+		ASSERT_LE(0, a->other) TH_LOG("netns: %s", strerror(-a->other));
+		set_knob(_metadata, "fin_wait2_rst", 1);
+		ASSERT_EQ(0, tt_netns_enter(a->here));
+	}
+	conn_open(_metadata, family, &c);
+	a->t0 = a_close(_metadata, &c);
+	pid = tt_child_start(after_close, a);
+	ASSERT_LT(0, pid);
+	watch_orphan(_metadata, &c, a->t0, PROMISE_MS, &l);
+	ASSERT_EQ(0, tt_child_wait(pid));
+	ASSERT_EQ(0, a->err) TH_LOG("after close(): %s", strerror(-a->err));
+	TH_LOG("hooks gone %lld ms after close()", a->done);
+	/* else the hooks could have done it: nothing proven */
+	ASSERT_GT(PROMISE_MS - BEFORE_MS, a->done) TH_LOG("too slow");
+	assert_lifetime(_metadata, &l, PROMISE_MS, "RST orphan, hooks gone");
+	ASSERT_EQ(-1, l.mini) TH_LOG("became a silent mini-socket");
+	assert_one_rst_from_a(_metadata, cap, &c);
+	assert_b_reset(_metadata, &c);
+	close(c.b);
+	if (a->other >= 0)
+		close(a->other);
+	if (a->here >= 0)
+		close(a->here);
+}
+
+TEST_F_TIMEOUT(fw2, orphan_rst_unload, 60)
+{
+	orphan_rst_then(_metadata, &self->cap, variant->family, AC_UNLOAD);
+}
+
+TEST_F_TIMEOUT(fw2, orphan_rst_other_ns_cleared, 60)
+{
+	orphan_rst_then(_metadata, &self->cap, variant->family, AC_OTHER_NS);
+}
+
+TEST_F_TIMEOUT(fw2, orphan_rst_disabled, 60)
+{
+	orphan_rst_then(_metadata, &self->cap, variant->family, AC_DISABLED);
+}
+
 /* ---- half-closed sockets still open ---- */
 
 /*
@@ -718,6 +844,324 @@ TEST_F_TIMEOUT(fw2, unload_with_tracked, TT_TIMEOUT(60))
 	for (i = 0; i < UNLOAD_CONNS; i++) {
 		close(c[i].a);
 		close(c[i].b);
+	}
+}
+
+/*
+ * Clearing fin_wait2_idle_ms, or enabled, lets go of the namespace's
+ * tracked sockets at once: their references pin the sockets and, through
+ * them, the namespace.  The timers are far off, so only the knob can
+ * have done it.
+ */
+#define RELEASE_IDLE_MS	30000
+#define RELEASE_CONNS	4
+#define RELEASE_MS	100	/* what the issue asks; logged */
+#define RELEASE_MAX_MS	3000	/* asserted: far below the timers */
+
+static void idle_release_on(struct __test_metadata *_metadata,
+			    struct tt_cap *cap, int family, const char *knob)
+{
+	struct conn c[RELEASE_CONNS];
+	struct tt_counters c0, c1;
+	long long t, ms, released;
+	int i;
+
+	set_knob(_metadata, "fin_wait2_idle_ms", RELEASE_IDLE_MS);
+	for (i = 0; i < RELEASE_CONNS; i++)
+		conn_open(_metadata, family, &c[i]);
+	snap(_metadata, &c0);
+	for (i = 0; i < RELEASE_CONNS; i++)
+		a_half_close(_metadata, &c[i]);
+	snap(_metadata, &c1);
+	assert_delta(_metadata, &c0, &c1, "fw2_idle_tracked", RELEASE_CONNS);
+	assert_delta(_metadata, &c0, &c1, "fw2_idle_released", 0);
+
+	t = now_ms();
+	set_knob(_metadata, knob, 0);
+	for (;;) {
+		snap(_metadata, &c1);
+		ms = now_ms() - t;
+		released = counter(_metadata, &c1, "fw2_idle_released") -
+			   counter(_metadata, &c0, "fw2_idle_released");
+		if (released >= RELEASE_CONNS || ms > RELEASE_MAX_MS)
+			break;
+		tt_msleep(POLL_MS);
+	}
+	TH_LOG("%s=0: %lld of %d released after %lld ms (asked: %d ms)",
+	       knob, released, RELEASE_CONNS, ms, RELEASE_MS);
+	ASSERT_EQ(RELEASE_CONNS, released) TH_LOG("still tracked");
+	ASSERT_GE(RELEASE_MAX_MS, ms);
+	assert_delta(_metadata, &c0, &c1, "fw2_idle_aborts", 0);
+	/* and the sockets carry on as stock ones */
+	for (i = 0; i < RELEASE_CONNS; i++) {
+		ASSERT_EQ(TCP_FIN_WAIT2, tt_tcp_state(c[i].a));
+		assert_b_unaware(_metadata, &c[i]);
+	}
+	assert_cap_sane(_metadata, cap, c[0].bport, c[0].aport);
+	ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0));
+	for (i = 0; i < RELEASE_CONNS; i++) {
+		close(c[i].a);
+		close(c[i].b);
+	}
+}
+
+TEST_F_TIMEOUT(fw2, idle_cleared_releases, 60)
+{
+	idle_release_on(_metadata, &self->cap, variant->family,
+			"fin_wait2_idle_ms");
+}
+
+TEST_F_TIMEOUT(fw2, idle_disabled_releases, 60)
+{
+	idle_release_on(_metadata, &self->cap, variant->family, "enabled");
+}
+
+/*
+ * A segment that arrives after the idle timer decided, but before the
+ * abort runs, saves the socket.  The window is made wide by starving the
+ * workqueue: a SCHED_FIFO spinner on every CPU from shortly before the
+ * expiry; the one on this CPU sees the timer release its entry, then B
+ * sends.  Only after that do the kernel's workers run again.
+ */
+#define STARVE_MS	4000	/* give up spinning after this */
+#define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
+
+struct starve {
+	volatile int stop;
+	int cpu;
+};
+
+static int fifo_on(int cpu)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -errno;
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		return -errno;
+	return 0;
+}
+
+static int fifo_off(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+
+	return sched_setscheduler(0, SCHED_OTHER, &sp) ? -errno : 0;
+}
+
+/*
+ * Softirqs that find ksoftirqd runnable wait for it: give it a priority
+ * above the spinners for the window (@prio > 0), or back (0), so that
+ * the timers and the packets go on while only the workqueue starves.
+ */
+static void ksoftirqd_prio(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	char path[64], comm[32];
+	struct dirent *d;
+	DIR *dir;
+	int pid;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid = atoi(d->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (tt_read_file(path, comm, sizeof(comm)) <= 0 ||
+		    strncmp(comm, "ksoftirqd/", 10))
+			continue;
+		sched_setscheduler(pid, prio ? SCHED_FIFO : SCHED_OTHER, &sp);
+	}
+	closedir(dir);
+}
+
+/*
+ * 6.12 runs starved fair tasks from a deadline server (50 ms a second by
+ * default): the workers would run in the window.  Switch it off per CPU
+ * for the window, where the kernel has it, and back.
+ */
+#define FAIR_SERVER	"/sys/kernel/debug/sched/fair_server"
+
+static void fair_server_off(int ncpu, char (*saved)[32])
+{
+	char path[96];
+	int i;
+
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	for (i = 0; i < ncpu; i++) {
+		saved[i][0] = 0;
+		snprintf(path, sizeof(path), FAIR_SERVER "/cpu%d/runtime", i);
+		if (tt_read_file(path, saved[i], 32) > 0)
+			tt_write_str(path, "0\n");
+		else
+			saved[i][0] = 0;
+	}
+}
+
+static void fair_server_restore(int ncpu, char (*saved)[32])
+{
+	char path[96];
+	int i;
+
+	for (i = 0; i < ncpu; i++) {
+		if (!saved[i][0])
+			continue;
+		snprintf(path, sizeof(path), FAIR_SERVER "/cpu%d/runtime", i);
+		tt_write_str(path, saved[i]);
+	}
+}
+
+static int spin_child(void *arg)
+{
+	struct starve *st = arg;
+	long long end = now_ms() + STARVE_MS + 1000;
+
+	if (fifo_on(st->cpu))
+		return 1;
+	while (!st->stop && now_ms() < end)
+		;
+	return 0;
+}
+
+TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
+{
+	long long t0, t_seg = 0, end, base, cur = 0, ms;
+	int ncpu, i, ret, inq = -1, state = -1;
+	struct tt_counters c0, c1;
+	pid_t pids[16];
+	struct starve *st;
+	char fair[16][32];
+	char rt[32] = "";
+	char buf[16];
+	struct conn c;
+	ssize_t n = -1;
+
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	ASSERT_LT(0, ncpu);
+	ASSERT_GE(16, ncpu);
+	st = tt_shared_alloc(sizeof(*st) * ncpu);
+	ASSERT_NE(NULL, st);
+	/* no RT throttling: the workers must not run in the window */
+	ASSERT_LT(0, tt_read_file(RT_RUNTIME, rt, sizeof(rt)));
+	ASSERT_EQ(0, tt_write_str(RT_RUNTIME, "-1\n"));
+
+	set_knob(_metadata, "fin_wait2_idle_ms", IDLE_MS);
+	conn_open(_metadata, variant->family, &c);
+	snap(_metadata, &c0);
+	base = counter(_metadata, &c0, "fw2_idle_released");
+	t0 = a_half_close(_metadata, &c);
+	ms = t0 + IDLE_MS - 300 - now_ms();
+	if (ms > 0)
+		tt_msleep(ms);
+
+	ksoftirqd_prio(90);
+	fair_server_off(ncpu, fair);
+	for (i = 1; i < ncpu; i++) {
+		st[i].cpu = i;
+		pids[i] = tt_child_start(spin_child, &st[i]);
+	}
+	ret = fifo_on(0);
+	end = now_ms() + STARVE_MS;
+	while (!ret && now_ms() < end) {
+		if (tt_counter_read("fw2_idle_released", &cur))
+			break;
+		if (cur > base)
+			break;
+	}
+	if (cur > base) {
+		/* the timer decided; the abort waits for a worker */
+		state = tt_tcp_state(c.a);
+		t_seg = now_ms();
+		n = send(c.b, "x", 1, MSG_NOSIGNAL);
+		inq = tt_inq(c.a);
+	}
+	for (i = 1; i < ncpu; i++)
+		st[i].stop = 1;
+	fifo_off();
+	for (i = 1; i < ncpu; i++)
+		tt_child_wait(pids[i]);
+	fair_server_restore(ncpu, fair);
+	ksoftirqd_prio(0);
+	tt_write_str(RT_RUNTIME, rt);
+
+	ASSERT_EQ(0, ret) TH_LOG("SCHED_FIFO: %s", strerror(-ret));
+	ASSERT_LT(base, cur) TH_LOG("the idle timer did not run while starved");
+	TH_LOG("timer ran %lld ms after shutdown", t_seg - t0);
+	ASSERT_EQ(TCP_FIN_WAIT2, state) TH_LOG("aborted before the segment");
+	ASSERT_EQ(1, n) TH_LOG("B send: %s", strerror(errno));
+	ASSERT_EQ(1, inq) TH_LOG("A did not receive B's byte at once");
+
+	/* the workers ran: the abort saw the segment and let A live */
+	tt_msleep(300);
+	ASSERT_EQ(TCP_FIN_WAIT2, tt_tcp_state(c.a)) TH_LOG("A aborted");
+	n = recv(c.a, buf, sizeof(buf), MSG_DONTWAIT);
+	ASSERT_EQ(1, n) TH_LOG("A recv: %s", strerror(errno));
+	assert_cap_sane(_metadata, &self->cap, c.bport, c.aport);
+	ASSERT_EQ(0, cap_count(_metadata, &self->cap, TT_TH_RST, c.aport, 0))
+		TH_LOG("A sent a RST");
+	snap(_metadata, &c1);
+	assert_delta(_metadata, &c0, &c1, "fw2_idle_aborts", 0);
+
+	/* and A is still watched: idle again, aborted a limit later */
+	ms = a_recv_until_abort(_metadata, &c, t_seg);
+	TH_LOG("aborted %lld ms after B's byte (T %d ms)", ms, IDLE_MS);
+	ASSERT_LE(IDLE_MS - EARLY_MS, ms) TH_LOG("aborted early");
+	ASSERT_GE(IDLE_MS + SLACK_MS, ms) TH_LOG("aborted late");
+	snap_after(_metadata, &c0, "fw2_idle_aborts", 1, &c1);
+	assert_delta(_metadata, &c0, &c1, "fw2_idle_aborts", 1);
+	close(c.a);
+	close(c.b);
+}
+
+/*
+ * rmmod while 1,000 tracked sockets' timers expire: every timer stopped
+ * or waited for, every abort finished, nothing runs after the unload
+ * (the VM fails the run on any kernel warning or oops).
+ */
+#define RACE_CONNS	1000
+#define RACE_IDLE_MS	1500
+
+TEST_F_TIMEOUT(fw2, unload_racing_1000_timers, 300)
+{
+	struct rlimit rl = { RACE_CONNS * 2 + 64, RACE_CONNS * 2 + 64 };
+	static int a[RACE_CONNS], b[RACE_CONNS];
+	long long t0, t_half, ms;
+	unsigned short port;
+	int lfd, i, ret;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	set_knob(_metadata, "fin_wait2_idle_ms", RACE_IDLE_MS);
+	lfd = tt_net_listen(variant->family, 128, &port);
+	ASSERT_LE(0, lfd);
+	for (i = 0; i < RACE_CONNS; i++) {
+		ret = tt_net_pair(lfd, variant->family, port, &b[i], &a[i]);
+		ASSERT_EQ(0, ret) TH_LOG("pair %d: %s", i, strerror(-ret));
+	}
+	close(lfd);
+	t0 = now_ms();
+	for (i = 0; i < RACE_CONNS; i++)
+		ASSERT_EQ(0, shutdown(a[i], SHUT_WR));
+	t_half = now_ms() - t0;
+	/* unload while the first timers fire and the last are pending */
+	ms = t0 + RACE_IDLE_MS + t_half / 2 - now_ms();
+	if (ms > 0)
+		tt_msleep(ms);
+	ms = now_ms();
+	ret = tt_module_unload();
+	TH_LOG("half-closed %d in %lld ms; unload at %lld ms took %lld ms",
+	       RACE_CONNS, t_half, ms - t0, now_ms() - ms);
+	ASSERT_EQ(0, ret) TH_LOG("unload: %s", strerror(-ret));
+	ASSERT_FALSE(tt_module_loaded());
+	tt_msleep(500);
+	for (i = 0; i < RACE_CONNS; i++) {
+		close(a[i]);
+		close(b[i]);
 	}
 }
 
