@@ -113,6 +113,32 @@ struct tt_probe_set {
 	bool tp_attached;
 };
 
+/**
+ * struct tt_policy - one row of the policy table that main.c keeps
+ * @name: how the host names the policy (userns_policies)
+ * @init: registers the policy's sets and probes; 0 or an error
+ * @exit: undoes @init; returns once none of its handlers runs any more
+ * @net_exit: optional, a namespace goes away (before TCP's own exit)
+ * @sets: every probe set of the policy
+ * @nr_sets: how many
+ *
+ * The control plane and the module's setup walk the table and never name
+ * a policy: a policy is its own file and one row.  Its @sets are the
+ * ones a namespace owned by another user namespace may newly need only
+ * if the host allowed the policy there.
+ */
+struct tt_policy {
+	const char *name;
+	int (*init)(void);
+	void (*exit)(void);
+	void (*net_exit)(struct net *net);
+	struct tt_probe_set *const *sets;
+	unsigned int nr_sets;
+};
+
+extern const struct tt_policy *const tt_policies[];
+extern const unsigned int tt_nr_policies;
+
 /* Every set of every policy; main.c keeps the list. */
 extern struct tt_probe_set tt_close_set;
 extern struct tt_probe_set tt_hd_after_close_set;
@@ -136,17 +162,20 @@ void tt_probe_sets_update(struct tt_net *tn, bool live);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
 
 /* half_duplex.c */
+extern const struct tt_policy tt_half_duplex_policy;
 int tt_half_duplex_init(void);
 void tt_half_duplex_exit(void);
 bool tt_half_duplex_wants_close(const struct tt_net *tn);
 void tt_half_duplex_close(struct tt_net *tn, struct sock *sk);
 
 /* time_wait.c */
+extern const struct tt_policy tt_time_wait_policy;
 int tt_time_wait_init(void);
 void tt_time_wait_exit(void);
 void tt_time_wait_net_exit(struct net *net);
 
 /* fin_wait2.c */
+extern const struct tt_policy tt_fin_wait2_policy;
 int tt_fin_wait2_init(void);
 void tt_fin_wait2_exit(void);
 bool tt_fin_wait2_wants_close(const struct tt_net *tn);
