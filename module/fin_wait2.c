@@ -433,3 +433,16 @@ void tt_fin_wait2_exit(void)
 		tt_fw2_release(e);
 	}
 }
+
+static struct tt_probe_set *const tt_fin_wait2_sets[] = {
+	&tt_fw2_orphan_set,
+	&tt_fw2_idle_set,
+};
+
+const struct tt_policy tt_fin_wait2_policy = {
+	.name = "fin_wait2",
+	.init = tt_fin_wait2_init,
+	.exit = tt_fin_wait2_exit,
+	.sets = tt_fin_wait2_sets,
+	.nr_sets = ARRAY_SIZE(tt_fin_wait2_sets),
+};
