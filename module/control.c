@@ -112,11 +112,17 @@ static u64 tt_stat_sum(struct tt_stats __percpu *stats, unsigned int id)
 	return sum;
 }
 
-/* Store a knob; the policies arm or disarm what the new value needs. */
+/* Count @tn as a user of what it needs now (or of nothing: !@live). */
+static void tt_net_update_sets(struct tt_net *tn, bool live)
+{
+	tt_probe_sets_update(tn, &tn->sets_used, false, live);
+}
+
+/* Store a knob; the hook layer arms or disarms what the new value needs. */
 static void tt_knob_set(struct tt_net *tn, unsigned int id, int val)
 {
 	if (xchg(&tn->knob[id], val) != val)
-		tt_probe_sets_update(tn, true);
+		tt_net_update_sets(tn, true);
 }
 
 /* ---- module parameters ---- */
@@ -299,7 +305,7 @@ static int __net_init tt_net_init(struct net *net)
 
 	/* Publish: hooks may now count into tn->stats. */
 	smp_store_release(&tn->live, true);
-	tt_probe_sets_update(tn, true);
+	tt_net_update_sets(tn, true);
 	return 0;
 
 err_sysctl:
@@ -312,14 +318,17 @@ err_stats:
 static void __net_exit tt_net_exit(struct net *net)
 {
 	struct tt_net *tn = tt_net(net);
+	unsigned int i;
 
 	WRITE_ONCE(tn->live, false);
 	remove_proc_entry("tcp_teardown", net->proc_net);
 	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);
-	tt_probe_sets_update(tn, false);
+	tt_net_update_sets(tn, false);
 	/* Before TCP's own exit purges the namespace's TIME-WAIT sockets. */
-	tt_time_wait_net_exit(net);
+	for (i = 0; i < tt_nr_policies; i++)
+		if (tt_policies[i]->net_exit)
+			tt_policies[i]->net_exit(net);
 }
 
 /*

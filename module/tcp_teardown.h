@@ -13,12 +13,12 @@
 #ifndef _TCP_TEARDOWN_H
 #define _TCP_TEARDOWN_H
 
-#include <linux/ftrace.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+
+#include "hook.h"
 
 #define TCP_TEARDOWN_VERSION "0.1.0"
 
@@ -50,7 +50,7 @@ struct tt_stats {
  */
 struct tt_net {
 	bool live;
-	unsigned long sets_used;	/* bit n: needs tt_probe_sets[n] armed */
+	unsigned long sets_used;	/* bit n: uses the set of id n */
 	int knob[TT_NR_KNOBS];
 	struct tt_stats __percpu *stats;
 	struct net *net;
@@ -61,57 +61,7 @@ struct tt_net {
 extern unsigned int tt_net_id;
 extern struct tt_stats __percpu *tt_global_stats;
 
-struct kprobe;
-struct kretprobe;
 struct sock;
-struct tracepoint;
-
-/**
- * struct tt_hook - a kernel function hooked at its entry through ftrace
- * @symbol: the function
- * @entry: called at each entry, with the function's arguments in @fregs
- *	(tt_hook_arg(), tt_hook_set_arg()); never recursively, with
- *	preemption disabled, in the function's own context
- * @ops: the hook's own ftrace_ops, so that the function's ftrace call
- *	site jumps to a trampoline that calls the hook directly
- *
- * The cheapest way into a function that is neither exported nor a
- * tracepoint: a kprobe on the same spot goes through ftrace too, but
- * saves every register and dispatches through the kprobe table (about
- * 160 instructions per hit against 40, measured in Documentation/
- * performance.rst).  Only a hook that must change the instruction
- * pointer needs a kprobe.
- */
-struct tt_hook {
-	const char *symbol;
-	void (*entry)(struct ftrace_regs *fregs);
-	struct ftrace_ops ops;
-};
-
-/*
- * Hooks and probes armed only while at least one namespace needs them: a
- * hook costs something per hit even when it has nothing to do, so none
- * that fires once per connection or more stays armed for a policy that
- * no namespace has switched on.  A set may also hold one tracepoint,
- * attached and detached with it.
- */
-struct tt_probe_set {
-	const char *name;
-	struct tt_hook **hooks;
-	unsigned int nr_hooks;
-	struct kprobe **probes;	/* only where the IP must change */
-	unsigned int nr;
-	/* Does @tn need the set armed?  Called with its knobs as they are. */
-	bool (*wants)(const struct tt_net *tn);
-	const char *tp_name;	/* optional tracepoint ... */
-	void *tp_probe;		/* ... and its probe function */
-	struct tracepoint *tp;
-	struct mutex lock;	/* guards the four below */
-	unsigned int users;	/* namespaces that need the set */
-	bool registered;
-	bool armed;
-	bool tp_attached;
-};
 
 /**
  * struct tt_policy - one row of the policy table that main.c keeps
@@ -139,7 +89,7 @@ struct tt_policy {
 extern const struct tt_policy *const tt_policies[];
 extern const unsigned int tt_nr_policies;
 
-/* Every set of every policy; main.c keeps the list. */
+/* Every set of every policy, listed in its policy's row. */
 extern struct tt_probe_set tt_close_set;
 extern struct tt_probe_set tt_hd_after_close_set;
 extern struct tt_probe_set tt_hd_strict_set;
@@ -152,13 +102,7 @@ extern struct tt_probe_set tt_tw_restore_set;
 int tt_control_init(void);
 void tt_control_exit(void);
 
-/* main.c: shared by the policies */
-int tt_register_probes(struct kprobe **probes, unsigned int n);
-void tt_unregister_probes(struct kprobe **probes, unsigned int n);
-int tt_register_kretprobe(struct kretprobe *rp);
-int tt_probe_set_register(struct tt_probe_set *set);
-void tt_probe_set_unregister(struct tt_probe_set *set);
-void tt_probe_sets_update(struct tt_net *tn, bool live);
+/* main.c: shared by the policies (the hook layer's are in hook.h) */
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
 
 /* half_duplex.c */
