@@ -28,7 +28,8 @@
  * Sets such namespaces stop using are disarmed only after
  * userns_disarm_delay_ms (the hook layer's delayed disarm), which bounds
  * the rate of arming they can cause.  What the host's module parameters
- * make every new namespace use at creation is the host's decision too.
+ * make every namespace use is the host's decision too: allowed at
+ * creation and afterwards.
  *
  * Counters are per-cpu so that counting costs one local increment.  Each
  * event bumps its namespace's copy and a global copy; the global one is
@@ -145,9 +146,10 @@ static void tt_net_update_sets(struct tt_net *tn, bool live)
 
 /*
  * Would knob @id set to @val make @tn need a set that it does not need
- * now, of a policy that the host has not allowed?  The sets' ->wants()
- * look at knobs only: asking a copy never shows hooks a value that is
- * about to be refused.
+ * now, of a policy that the host has not allowed?  A set that the
+ * load-time defaults arm in every namespace is allowed: the host chose
+ * it for all.  The sets' ->wants() look at knobs only: asking copies
+ * never shows hooks a value that is about to be refused.
  */
 static bool tt_knob_arms_forbidden(const struct tt_net *tn, unsigned int id,
 				   int val)
@@ -155,19 +157,22 @@ static bool tt_knob_arms_forbidden(const struct tt_net *tn, unsigned int id,
 	unsigned long allowed = READ_ONCE(tt_userns_allowed);
 	const struct tt_policy *p;
 	struct tt_probe_set *set;
-	struct tt_net next;
+	struct tt_net next, def;
 	unsigned int i, j;
 
 	lockdep_assert_held(&tt_knob_lock);
 	next = *tn;
 	next.knob[id] = val;
+	def = *tn;
+	memcpy(def.knob, tt_default, sizeof(def.knob));
 	for (i = 0; i < tt_nr_policies; i++) {
 		if (allowed & BIT(i))
 			continue;
 		p = tt_policies[i];
 		for (j = 0; j < p->nr_sets; j++) {
 			set = p->sets[j];
-			if (!set->wants(tn) && set->wants(&next))
+			if (!set->wants(tn) && set->wants(&next) &&
+			    !set->wants(&def))
 				return true;
 		}
 	}

@@ -1181,6 +1181,55 @@ TEST_F_TIMEOUT(userns, host_allows_per_policy, 120)
 		assert_init_knob(_metadata, k, k->def, "after the child");
 }
 
+static int defaults_child(void *arg)
+{
+	struct allow_report *r = arg;
+	int ret = 0;
+
+	if (r->as_nobody)
+		ret = tt_drop_privileges();
+	if (!ret)
+		ret = tt_userns_enter();
+	if (!ret)
+		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	if (ret) {
+		r->setup_err = -ret;
+		return 0;
+	}
+	/* off, then back to the host's default: both allowed */
+	r->allow_err = -tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "1\n");
+	r->hd_err = -tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "2\n");
+	r->fw2_err = -tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "1\n");
+	tt_knob_read(TT_SYSCTL_DIR, "half_duplex_close", &r->hd_val);
+	tt_knob_read(TT_SYSCTL_DIR, "fin_wait2_rst", &r->fw2_val);
+	return 0;
+}
+
+/*
+ * What the host's module parameters switch on is the host's choice for
+ * every namespace: a user namespace may leave it and come back to it.
+ */
+TEST_F_TIMEOUT(userns, load_defaults_are_the_hosts, 120)
+{
+	struct allow_report *r = (struct allow_report *)self->p;
+
+	ASSERT_LE(sizeof(*r), sizeof(*self->p));
+	module_fresh_load(_metadata, "half_duplex_close=2");
+	memset(r, 0, sizeof(*r));
+	r->as_nobody = variant->as_nobody;
+	ASSERT_EQ(0, tt_child_run(defaults_child, r));
+	if (r->setup_err == EPERM || r->setup_err == EINVAL ||
+	    r->setup_err == ENOSPC)
+		SKIP(return, "no user namespaces: %s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->setup_err) TH_LOG("%s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->allow_err) TH_LOG("to 1: %s", strerror(r->allow_err));
+	ASSERT_EQ(0, r->hd_err) TH_LOG("back to 2: %s", strerror(r->hd_err));
+	ASSERT_EQ(2, r->hd_val);
+	/* another policy is still the host's to allow */
+	ASSERT_EQ(EPERM, r->fw2_err) TH_LOG("%s", strerror(r->fw2_err));
+	ASSERT_EQ(0, r->fw2_val);
+}
+
 #define TOGGLES	1000
 
 struct toggle_report {
