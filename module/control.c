@@ -18,6 +18,19 @@
  * the value alone.  Writes need CAP_NET_ADMIN in the user namespace that
  * owns the network namespace.
  *
+ * Arming a hook patches kernel text for every namespace, which is the
+ * host's decision: in a namespace owned by another user namespace than
+ * the initial one, a write that would make the namespace need a probe set
+ * it does not need yet is -EPERM, and leaves the value alone, unless the
+ * host listed the set's policy in userns_policies (module parameter and
+ * /sys/kernel/tcp_teardown/userns_policies, written with CAP_NET_ADMIN in
+ * the initial user namespace only) or the writer holds that capability.
+ * Sets such namespaces stop using are disarmed only after
+ * userns_disarm_delay_ms (the hook layer's delayed disarm), which bounds
+ * the rate of arming they can cause.  What the host's module parameters
+ * make every namespace use is the host's decision too: allowed at
+ * creation and afterwards.
+ *
  * Counters are per-cpu so that counting costs one local increment.  Each
  * event bumps its namespace's copy and a global copy; the global one is
  * what sysfs shows, and it cannot go backwards when a namespace dies.
@@ -25,11 +38,13 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -112,11 +127,123 @@ static u64 tt_stat_sum(struct tt_stats __percpu *stats, unsigned int id)
 	return sum;
 }
 
-/* Store a knob; the policies arm or disarm what the new value needs. */
-static void tt_knob_set(struct tt_net *tn, unsigned int id, int val)
+/* Policies the host lets namespaces of other user namespaces arm. */
+static unsigned long tt_userns_allowed;
+/* Orders a write's permission check with other writes' stores. */
+static DEFINE_MUTEX(tt_knob_lock);
+
+/* Is @tn one of the host's namespaces, owned by the initial user ns? */
+static bool tt_net_trusted(const struct tt_net *tn)
 {
-	if (xchg(&tn->knob[id], val) != val)
-		tt_probe_sets_update(tn, true);
+	return tn->net->user_ns == &init_user_ns;
+}
+
+/* Count @tn as a user of what it needs now (or of nothing: !@live). */
+static void tt_net_update_sets(struct tt_net *tn, bool live)
+{
+	tt_probe_sets_update(tn, &tn->sets_used, !tt_net_trusted(tn), live);
+}
+
+/*
+ * Would knob @id set to @val make @tn need a set that it does not need
+ * now, of a policy that the host has not allowed?  A set that the
+ * load-time defaults arm in every namespace is allowed: the host chose
+ * it for all.  The sets' ->wants() look at knobs only: asking copies
+ * never shows hooks a value that is about to be refused.
+ */
+static bool tt_knob_arms_forbidden(const struct tt_net *tn, unsigned int id,
+				   int val)
+{
+	unsigned long allowed = READ_ONCE(tt_userns_allowed);
+	const struct tt_policy *p;
+	struct tt_probe_set *set;
+	struct tt_net next, def;
+	unsigned int i, j;
+
+	lockdep_assert_held(&tt_knob_lock);
+	next = *tn;
+	next.knob[id] = val;
+	def = *tn;
+	memcpy(def.knob, tt_default, sizeof(def.knob));
+	for (i = 0; i < tt_nr_policies; i++) {
+		if (allowed & BIT(i))
+			continue;
+		p = tt_policies[i];
+		for (j = 0; j < p->nr_sets; j++) {
+			set = p->sets[j];
+			if (!set->wants(tn) && set->wants(&next) &&
+			    !set->wants(&def))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Store a knob; the hook layer arms or disarms what the new value needs.
+ * -EPERM if the host has not allowed what it would arm (see the top).
+ */
+static int tt_knob_set(struct tt_net *tn, unsigned int id, int val)
+{
+	bool changed;
+
+	mutex_lock(&tt_knob_lock);
+	if (!tt_net_trusted(tn) &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN) &&
+	    tt_knob_arms_forbidden(tn, id, val)) {
+		mutex_unlock(&tt_knob_lock);
+		return -EPERM;
+	}
+	changed = xchg(&tn->knob[id], val) != val;
+	mutex_unlock(&tt_knob_lock);
+	if (changed)
+		tt_net_update_sets(tn, true);
+	return 0;
+}
+
+/* ---- which policies the host allows to other user namespaces ---- */
+
+/*
+ * Parse a list of policy names, separated by commas, spaces or a final
+ * newline; an empty list allows none.  -EINVAL for an unknown name.
+ */
+static int tt_policies_parse(const char *buf, size_t len,
+			     unsigned long *mask)
+{
+	char tmp[128], *cur, *tok;
+	unsigned long m = 0;
+	unsigned int i;
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	cur = tmp;
+	while ((tok = strsep(&cur, "\n, "))) {
+		if (!*tok)
+			continue;
+		for (i = 0; i < tt_nr_policies; i++)
+			if (!strcmp(tok, tt_policies[i]->name))
+				break;
+		if (i == tt_nr_policies)
+			return -EINVAL;
+		m |= BIT(i);
+	}
+	*mask = m;
+	return 0;
+}
+
+/* The names in @mask, comma separated, and a newline. */
+static ssize_t tt_policies_show(char *buf, unsigned long mask)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < tt_nr_policies; i++)
+		if (mask & BIT(i))
+			len += sysfs_emit_at(buf, len, "%s%s", len ? "," : "",
+					     tt_policies[i]->name);
+	return len + sysfs_emit_at(buf, len, "\n");
 }
 
 /* ---- module parameters ---- */
@@ -181,6 +308,21 @@ TT_KNOB_PARAM(fin_wait2_idle_ms);
 MODULE_PARM_DESC(fin_wait2_idle_ms,
 		 "Abort a half-closed socket idle this long in FIN_WAIT_2, ms, 0 = never (0..86400000, default 0)");
 
+/*
+ * The policy table may be walked only once the module runs: the load-time
+ * list is kept as written and parsed by tt_control_init().
+ */
+static char tt_userns_param[128];
+module_param_string(userns_policies, tt_userns_param,
+		    sizeof(tt_userns_param), 0444);
+MODULE_PARM_DESC(userns_policies,
+		 "Policies that namespaces owned by other user namespaces may switch on: comma-separated names (half_duplex, time_wait, fin_wait2), default none");
+
+static unsigned int tt_disarm_delay_ms = 10000;
+module_param_named(userns_disarm_delay_ms, tt_disarm_delay_ms, uint, 0444);
+MODULE_PARM_DESC(userns_disarm_delay_ms,
+		 "A hook no longer used by namespaces of other user namespaces stays armed this long, ms (100..3600000, default 10000)");
+
 static bool tt_params_complete(void)
 {
 	const struct kernel_param *kp = THIS_MODULE->kp;
@@ -217,9 +359,10 @@ static int tt_sysctl_knob(tt_ctl_const struct ctl_table *table, int write,
 	if (*ppos)
 		return -EINVAL;
 	err = tt_knob_parse(id, buffer, *lenp, &val);
+	if (!err)
+		err = tt_knob_set(tn, id, val);
 	if (err)
 		return err;
-	tt_knob_set(tn, id, val);
 	*ppos += *lenp;
 	return 0;
 }
@@ -299,7 +442,8 @@ static int __net_init tt_net_init(struct net *net)
 
 	/* Publish: hooks may now count into tn->stats. */
 	smp_store_release(&tn->live, true);
-	tt_probe_sets_update(tn, true);
+	/* The load-time defaults are the host's: no permission asked. */
+	tt_net_update_sets(tn, true);
 	return 0;
 
 err_sysctl:
@@ -312,14 +456,17 @@ err_stats:
 static void __net_exit tt_net_exit(struct net *net)
 {
 	struct tt_net *tn = tt_net(net);
+	unsigned int i;
 
 	WRITE_ONCE(tn->live, false);
 	remove_proc_entry("tcp_teardown", net->proc_net);
 	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);
-	tt_probe_sets_update(tn, false);
+	tt_net_update_sets(tn, false);
 	/* Before TCP's own exit purges the namespace's TIME-WAIT sockets. */
-	tt_time_wait_net_exit(net);
+	for (i = 0; i < tt_nr_policies; i++)
+		if (tt_policies[i]->net_exit)
+			tt_policies[i]->net_exit(net);
 }
 
 /*
@@ -372,10 +519,44 @@ static ssize_t tt_knob_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!ns_capable(init_net.user_ns, CAP_NET_ADMIN))
 		return -EPERM;
 	err = tt_knob_parse(id, buf, count, &val);
+	if (!err)
+		err = tt_knob_set(tt_net(&init_net), id, val);
+	return err ? err : count;
+}
+
+static ssize_t userns_policies_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return tt_policies_show(buf, READ_ONCE(tt_userns_allowed));
+}
+
+/* Only the host: CAP_NET_ADMIN in the initial user namespace. */
+static ssize_t userns_policies_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned long mask;
+	int err;
+
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = tt_policies_parse(buf, count, &mask);
 	if (err)
 		return err;
-	tt_knob_set(tt_net(&init_net), id, val);
+	WRITE_ONCE(tt_userns_allowed, mask);
 	return count;
+}
+
+static ssize_t arms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", tt_hooks_arms());
+}
+
+static ssize_t disarms_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", tt_hooks_disarms());
 }
 
 static ssize_t tt_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -414,10 +595,24 @@ static struct tt_attr tt_stat_attrs[TT_NR_COUNTERS] = {
 #undef TT_COUNTER
 
 static struct kobj_attribute tt_version_attr = __ATTR_RO(version);
+static struct kobj_attribute tt_userns_policies_attr =
+	__ATTR_RW(userns_policies);
+static struct kobj_attribute tt_arms_attr = __ATTR_RO(arms);
+static struct kobj_attribute tt_disarms_attr = __ATTR_RO(disarms);
 
-/* Filled by tt_sysfs_init_attrs(): every knob, the version, a NULL. */
-static struct attribute *tt_top_attrs[TT_NR_KNOBS + 2];
+/*
+ * Filled by tt_sysfs_init_attrs(): every knob, the version, the policies
+ * allowed to other user namespaces, a NULL.
+ */
+static struct attribute *tt_top_attrs[TT_NR_KNOBS + 3];
 static struct attribute *tt_stats_attrs[TT_NR_COUNTERS + 1];
+
+/* hooks/arms, hooks/disarms: probe set (dis)arm operations since load */
+static struct attribute *tt_hooks_attrs[] = {
+	&tt_arms_attr.attr,
+	&tt_disarms_attr.attr,
+	NULL,
+};
 
 static const struct attribute_group tt_top_group = {
 	.attrs = tt_top_attrs,
@@ -428,9 +623,15 @@ static const struct attribute_group tt_stats_group = {
 	.attrs = tt_stats_attrs,
 };
 
+static const struct attribute_group tt_hooks_group = {
+	.name = "hooks",
+	.attrs = tt_hooks_attrs,
+};
+
 static const struct attribute_group *tt_groups[] = {
 	&tt_top_group,
 	&tt_stats_group,
+	&tt_hooks_group,
 	NULL,
 };
 
@@ -442,7 +643,8 @@ static void tt_sysfs_init_attrs(void)
 
 	for (i = 0; i < TT_NR_KNOBS; i++)
 		tt_top_attrs[i] = &tt_knob_attrs[i].attr.attr;
-	tt_top_attrs[i] = &tt_version_attr.attr;
+	tt_top_attrs[i++] = &tt_version_attr.attr;
+	tt_top_attrs[i] = &tt_userns_policies_attr.attr;
 	for (i = 0; i < TT_NR_COUNTERS; i++)
 		tt_stats_attrs[i] = &tt_stat_attrs[i].attr.attr;
 }
@@ -455,6 +657,18 @@ int tt_control_init(void)
 
 	if (WARN_ON(!tt_params_complete()))
 		return -EINVAL;
+	if (tt_policies_parse(tt_userns_param, strlen(tt_userns_param),
+			      &tt_userns_allowed)) {
+		pr_err("userns_policies: unknown policy in \"%s\"\n",
+		       tt_userns_param);
+		return -EINVAL;
+	}
+	if (tt_disarm_delay_ms < 100 || tt_disarm_delay_ms > 3600000) {
+		pr_err("userns_disarm_delay_ms: %u is out of 100..3600000\n",
+		       tt_disarm_delay_ms);
+		return -EINVAL;
+	}
+	tt_hooks_set_disarm_delay(tt_disarm_delay_ms);
 
 	tt_global_stats = alloc_percpu(struct tt_stats);
 	if (!tt_global_stats)

@@ -582,7 +582,8 @@ static bool tt_fw2_orphan_wants(const struct tt_net *tn)
  * promised orphan what the hook would have done (while they are still
  * armed, so that no expiry falls between the two).
  */
-static void tt_fw2_orphan_stopped(struct tt_probe_set *set, struct tt_net *tn)
+static void tt_fw2_orphan_stopped(struct tt_probe_set *set,
+				  const struct tt_net *tn)
 {
 	if (!set->users)
 		tt_fw2_promises_keep();
@@ -609,7 +610,8 @@ static bool tt_fw2_idle_wants(const struct tt_net *tn)
 static void tt_fw2_release_net(const struct net *net);
 
 /* @tn no longer tracks: let go of its sockets, and its namespace, now. */
-static void tt_fw2_idle_stopped(struct tt_probe_set *set, struct tt_net *tn)
+static void tt_fw2_idle_stopped(struct tt_probe_set *set,
+				const struct tt_net *tn)
 {
 	tt_fw2_release_net(tn->net);
 }
@@ -685,3 +687,16 @@ void tt_fin_wait2_exit(void)
 	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 	tt_fw2_release_net(NULL);
 }
+
+static struct tt_probe_set *const tt_fin_wait2_sets[] = {
+	&tt_fw2_orphan_set,
+	&tt_fw2_idle_set,
+};
+
+const struct tt_policy tt_fin_wait2_policy = {
+	.name = "fin_wait2",
+	.init = tt_fin_wait2_init,
+	.exit = tt_fin_wait2_exit,
+	.sets = tt_fin_wait2_sets,
+	.nr_sets = ARRAY_SIZE(tt_fin_wait2_sets),
+};

@@ -407,3 +407,16 @@ void tt_half_duplex_exit(void)
 	tt_probe_set_unregister(&tt_hd_strict_set);
 	tt_probe_set_unregister(&tt_hd_after_close_set);
 }
+
+static struct tt_probe_set *const tt_half_duplex_sets[] = {
+	&tt_hd_after_close_set,
+	&tt_hd_strict_set,
+};
+
+const struct tt_policy tt_half_duplex_policy = {
+	.name = "half_duplex",
+	.init = tt_half_duplex_init,
+	.exit = tt_half_duplex_exit,
+	.sets = tt_half_duplex_sets,
+	.nr_sets = ARRAY_SIZE(tt_half_duplex_sets),
+};

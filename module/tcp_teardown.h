@@ -13,12 +13,12 @@
 #ifndef _TCP_TEARDOWN_H
 #define _TCP_TEARDOWN_H
 
-#include <linux/ftrace.h>
-#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+
+#include "hook.h"
 
 #define TCP_TEARDOWN_VERSION "0.1.0"
 
@@ -50,7 +50,7 @@ struct tt_stats {
  */
 struct tt_net {
 	bool live;
-	unsigned long sets_used;	/* bit n: needs tt_probe_sets[n] armed */
+	unsigned long sets_used;	/* bit n: uses the set of id n */
 	int knob[TT_NR_KNOBS];
 	struct tt_stats __percpu *stats;
 	struct net *net;
@@ -61,66 +61,35 @@ struct tt_net {
 extern unsigned int tt_net_id;
 extern struct tt_stats __percpu *tt_global_stats;
 
-struct kprobe;
-struct kretprobe;
 struct sock;
-struct tracepoint;
 
 /**
- * struct tt_hook - a kernel function hooked at its entry through ftrace
- * @symbol: the function
- * @entry: called at each entry, with the function's arguments in @fregs
- *	(tt_hook_arg(), tt_hook_set_arg()); never recursively, with
- *	preemption disabled, in the function's own context
- * @ops: the hook's own ftrace_ops, so that the function's ftrace call
- *	site jumps to a trampoline that calls the hook directly
+ * struct tt_policy - one row of the policy table that main.c keeps
+ * @name: how the host names the policy (userns_policies)
+ * @init: registers the policy's sets and probes; 0 or an error
+ * @exit: undoes @init; returns once none of its handlers runs any more
+ * @net_exit: optional, a namespace goes away (before TCP's own exit)
+ * @sets: every probe set of the policy
+ * @nr_sets: how many
  *
- * The cheapest way into a function that is neither exported nor a
- * tracepoint: a kprobe on the same spot goes through ftrace too, but
- * saves every register and dispatches through the kprobe table (about
- * 160 instructions per hit against 40, measured in Documentation/
- * performance.rst).  Only a hook that must change the instruction
- * pointer needs a kprobe.
+ * The control plane and the module's setup walk the table and never name
+ * a policy: a policy is its own file and one row.  Its @sets are the
+ * ones a namespace owned by another user namespace may newly need only
+ * if the host allowed the policy there.
  */
-struct tt_hook {
-	const char *symbol;
-	void (*entry)(struct ftrace_regs *fregs);
-	struct ftrace_ops ops;
-};
-
-/*
- * Hooks and probes armed only while at least one namespace needs them: a
- * hook costs something per hit even when it has nothing to do, so none
- * that fires once per connection or more stays armed for a policy that
- * no namespace has switched on.  A set may also hold one tracepoint,
- * attached and detached with it.
- */
-struct tt_probe_set {
+struct tt_policy {
 	const char *name;
-	struct tt_hook **hooks;
-	unsigned int nr_hooks;
-	struct kprobe **probes;	/* only where the IP must change */
-	unsigned int nr;
-	/* Does @tn need the set armed?  Called with its knobs as they are. */
-	bool (*wants)(const struct tt_net *tn);
-	/*
-	 * Optional: @tn stopped needing the set (a knob changed, or the
-	 * namespace goes away).  Process context, with @lock held, @users
-	 * already without @tn and the set still armed: with @users at 0 it
-	 * is disarmed next.
-	 */
-	void (*stopped)(struct tt_probe_set *set, struct tt_net *tn);
-	const char *tp_name;	/* optional tracepoint ... */
-	void *tp_probe;		/* ... and its probe function */
-	struct tracepoint *tp;
-	struct mutex lock;	/* guards the four below */
-	unsigned int users;	/* namespaces that need the set */
-	bool registered;
-	bool armed;
-	bool tp_attached;
+	int (*init)(void);
+	void (*exit)(void);
+	void (*net_exit)(struct net *net);
+	struct tt_probe_set *const *sets;
+	unsigned int nr_sets;
 };
 
-/* Every set of every policy; main.c keeps the list. */
+extern const struct tt_policy *const tt_policies[];
+extern const unsigned int tt_nr_policies;
+
+/* Every set of every policy, listed in its policy's row. */
 extern struct tt_probe_set tt_close_set;
 extern struct tt_probe_set tt_hd_after_close_set;
 extern struct tt_probe_set tt_hd_strict_set;
@@ -133,29 +102,28 @@ extern struct tt_probe_set tt_tw_restore_set;
 int tt_control_init(void);
 void tt_control_exit(void);
 
-/* main.c: shared by the policies */
-int tt_register_probes(struct kprobe **probes, unsigned int n);
-void tt_unregister_probes(struct kprobe **probes, unsigned int n);
-int tt_register_kretprobe(struct kretprobe *rp);
-int tt_probe_set_register(struct tt_probe_set *set);
-void tt_probe_set_unregister(struct tt_probe_set *set);
-void tt_probe_sets_update(struct tt_net *tn, bool live);
+/* abort.c: shared by the policies (the hook layer's are in hook.h) */
+int tt_abort_init(void);
+void tt_abort_exit(void);
 bool tt_abort_later(struct sock *sk, int err, enum tt_counter_id counter);
 bool tt_abort_later_if(struct sock *sk, int err, enum tt_counter_id counter,
 		       bool (*still)(struct sock *sk));
 
 /* half_duplex.c */
+extern const struct tt_policy tt_half_duplex_policy;
 int tt_half_duplex_init(void);
 void tt_half_duplex_exit(void);
 bool tt_half_duplex_wants_close(const struct tt_net *tn);
 void tt_half_duplex_close(struct tt_net *tn, struct sock *sk);
 
 /* time_wait.c */
+extern const struct tt_policy tt_time_wait_policy;
 int tt_time_wait_init(void);
 void tt_time_wait_exit(void);
 void tt_time_wait_net_exit(struct net *net);
 
 /* fin_wait2.c */
+extern const struct tt_policy tt_fin_wait2_policy;
 int tt_fin_wait2_init(void);
 void tt_fin_wait2_exit(void);
 bool tt_fin_wait2_wants_close(const struct tt_net *tn);

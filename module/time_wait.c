@@ -665,3 +665,18 @@ void tt_time_wait_exit(void)
 	timer_delete_sync(&tt_tw_gc);
 	tt_tw_resolve(NULL, true);
 }
+
+static struct tt_probe_set *const tt_time_wait_sets[] = {
+	&tt_tw_isn_set,
+	&tt_tw_length_set,
+	&tt_tw_restore_set,
+};
+
+const struct tt_policy tt_time_wait_policy = {
+	.name = "time_wait",
+	.init = tt_time_wait_init,
+	.exit = tt_time_wait_exit,
+	.net_exit = tt_time_wait_net_exit,
+	.sets = tt_time_wait_sets,
+	.nr_sets = ARRAY_SIZE(tt_time_wait_sets),
+};

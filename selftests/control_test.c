@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/tcp.h>
 #include <sys/mount.h>
@@ -990,12 +991,41 @@ TEST_F_TIMEOUT(userns, cannot_write_init_netns_sysctl, TT_TIMEOUT(30))
 	}
 }
 
+#define USERNS_POLICIES	TT_SYSFS_DIR "/userns_policies"
+#define HOOK_ARMS	TT_SYSFS_DIR "/hooks/arms"
+#define HOOK_DISARMS	TT_SYSFS_DIR "/hooks/disarms"
+#define ALL_POLICIES	"half_duplex,time_wait,fin_wait2"
+
+/* The host lets namespaces of other user namespaces use @policies. */
+static void host_allow(struct __test_metadata *_metadata, const char *policies)
+{
+	char buf[128];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%s\n", policies);
+	ret = tt_write_str(USERNS_POLICIES, buf);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", USERNS_POLICIES, strerror(-ret));
+}
+
+/* Probe set arm plus disarm operations since load. */
+static long long hook_ops(struct __test_metadata *_metadata)
+{
+	long long arms = -1, disarms = -1;
+
+	ASSERT_EQ(0, tt_read_int(HOOK_ARMS, &arms)) TH_LOG("%s", HOOK_ARMS);
+	ASSERT_EQ(0, tt_read_int(HOOK_DISARMS, &disarms))
+		TH_LOG("%s", HOOK_DISARMS);
+	return arms + disarms;
+}
+
 TEST_F_TIMEOUT(userns, can_write_own_netns_sysctl, TT_TIMEOUT(30))
 {
 	const struct tt_knob *k;
 	struct probe *p = self->p;
 	int w;
 
+	/* what would arm a hook needs the host's permission first */
+	host_allow(_metadata, ALL_POLICIES);
 	tt_for_each_knob(k) {
 		w = tt_knob_other(k);
 		if (w == k->def)
@@ -1016,6 +1046,284 @@ TEST_F_TIMEOUT(userns, can_write_own_netns_sysctl, TT_TIMEOUT(30))
 		ASSERT_EQ(w, p->reread_val);
 		assert_init_knob(_metadata, k, k->def, "after the child");
 	}
+}
+
+/*
+ * Knobs whose other value (tt_knob_other()) makes a namespace need a
+ * probe set on every kernel.  Others may or may not, by kernel (tw_isn_gap)
+ * or never (enabled=0, tw_reopen=0).
+ */
+static const char *const arming_knobs[] = {
+	"half_duplex_close", "fin_wait2_timeout_ms", "fin_wait2_rst",
+	"fin_wait2_idle_ms", "time_wait_ms", "tw_restore",
+};
+
+static bool knob_arms(const struct tt_knob *k)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(arming_knobs); i++)
+		if (!strcmp(arming_knobs[i], k->name))
+			return true;
+	return false;
+}
+
+TEST_F_TIMEOUT(userns, arming_needs_host_permission, 180)
+{
+	const struct tt_knob *k;
+	struct probe *p = self->p;
+	long long ops;
+	int w;
+
+	tt_for_each_knob(k) {
+		w = tt_knob_other(k);
+		if (w == k->def)
+			continue;
+		probe_init(p, TT_SYSCTL_DIR, k, w);
+		p->as_nobody = variant->as_nobody;
+		p->new_userns = true;
+		p->new_netns = true;
+		ops = hook_ops(_metadata);
+		if (!probe_run(_metadata, p))
+			SKIP(return, "no user namespaces: %s",
+			     strerror(p->setup_err));
+		assert_probe_read(_metadata, p, k->def);
+		ASSERT_EQ(0, p->reread_err);
+		if (knob_arms(k))
+			ASSERT_EQ(EPERM, p->write_err)
+				TH_LOG("%s=%d without the host's permission: %s",
+				       k->name, w, p->write_err ?
+				       strerror(p->write_err) : "written");
+		if (p->write_err) {
+			ASSERT_EQ(EPERM, p->write_err) TH_LOG("%s", k->name);
+			/* refused: the value stays */
+			ASSERT_EQ(k->def, p->reread_val) TH_LOG("%s", k->name);
+		} else {
+			/* accepted: it armed nothing */
+			ASSERT_EQ(w, p->reread_val) TH_LOG("%s", k->name);
+			ASSERT_EQ(ops, hook_ops(_metadata))
+				TH_LOG("%s=%d armed a hook", k->name, w);
+		}
+		assert_init_knob(_metadata, k, k->def, "after the child");
+	}
+}
+
+/* What a child in a user+net namespace of its own saw. */
+struct allow_report {
+	bool as_nobody;
+	int setup_err;
+	int hd_err, fw2_err, allow_err;
+	long long hd_val, fw2_val;
+};
+
+static int allow_child(void *arg)
+{
+	struct allow_report *r = arg;
+	int ret = 0;
+
+	if (r->as_nobody)
+		ret = tt_drop_privileges();
+	if (!ret)
+		ret = tt_userns_enter();
+	if (!ret)
+		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	if (ret) {
+		r->setup_err = -ret;
+		return 0;
+	}
+	r->hd_err = -tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "2\n");
+	r->fw2_err = -tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "1\n");
+	tt_knob_read(TT_SYSCTL_DIR, "half_duplex_close", &r->hd_val);
+	tt_knob_read(TT_SYSCTL_DIR, "fin_wait2_rst", &r->fw2_val);
+	/* and it cannot widen what the host allows */
+	r->allow_err = -tt_write_str(USERNS_POLICIES, ALL_POLICIES "\n");
+	return 0;
+}
+
+TEST_F_TIMEOUT(userns, host_allows_per_policy, 120)
+{
+	struct allow_report *r = (struct allow_report *)self->p;
+	const struct tt_knob *k;
+	char buf[128];
+	int len;
+
+	ASSERT_LE(sizeof(*r), sizeof(*self->p));
+	/* a fresh install allows nothing */
+	len = tt_read_file(USERNS_POLICIES, buf, sizeof(buf));
+	ASSERT_EQ(1, len) TH_LOG("%s: \"%s\"", USERNS_POLICIES, buf);
+	ASSERT_EQ(0644, tt_file_mode(USERNS_POLICIES));
+	ASSERT_EQ(-EINVAL, tt_write_str(USERNS_POLICIES, "no_such_policy\n"));
+
+	host_allow(_metadata, "half_duplex");
+	len = tt_read_file(USERNS_POLICIES, buf, sizeof(buf));
+	ASSERT_STREQ("half_duplex\n", buf);
+
+	memset(r, 0, sizeof(*r));
+	r->as_nobody = variant->as_nobody;
+	ASSERT_EQ(0, tt_child_run(allow_child, r));
+	if (r->setup_err == EPERM || r->setup_err == EINVAL ||
+	    r->setup_err == ENOSPC)
+		SKIP(return, "no user namespaces: %s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->setup_err) TH_LOG("%s", strerror(r->setup_err));
+	/* allowed: works there */
+	ASSERT_EQ(0, r->hd_err) TH_LOG("%s", strerror(r->hd_err));
+	ASSERT_EQ(2, r->hd_val);
+	/* not allowed: refused, kept */
+	ASSERT_EQ(EPERM, r->fw2_err) TH_LOG("%s", strerror(r->fw2_err));
+	ASSERT_EQ(0, r->fw2_val);
+	ASSERT_TRUE(r->allow_err == EPERM || r->allow_err == EACCES)
+		TH_LOG("writing %s: %s", USERNS_POLICIES,
+		       r->allow_err ? strerror(r->allow_err) : "written");
+	len = tt_read_file(USERNS_POLICIES, buf, sizeof(buf));
+	ASSERT_STREQ("half_duplex\n", buf);
+	/* in that namespace only */
+	tt_for_each_knob(k)
+		assert_init_knob(_metadata, k, k->def, "after the child");
+}
+
+static int defaults_child(void *arg)
+{
+	struct allow_report *r = arg;
+	int ret = 0;
+
+	if (r->as_nobody)
+		ret = tt_drop_privileges();
+	if (!ret)
+		ret = tt_userns_enter();
+	if (!ret)
+		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	if (ret) {
+		r->setup_err = -ret;
+		return 0;
+	}
+	/* off, then back to the host's default: both allowed */
+	r->allow_err = -tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "1\n");
+	r->hd_err = -tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close", "2\n");
+	r->fw2_err = -tt_knob_write(TT_SYSCTL_DIR, "fin_wait2_rst", "1\n");
+	tt_knob_read(TT_SYSCTL_DIR, "half_duplex_close", &r->hd_val);
+	tt_knob_read(TT_SYSCTL_DIR, "fin_wait2_rst", &r->fw2_val);
+	return 0;
+}
+
+/*
+ * What the host's module parameters switch on is the host's choice for
+ * every namespace: a user namespace may leave it and come back to it.
+ */
+TEST_F_TIMEOUT(userns, load_defaults_are_the_hosts, 120)
+{
+	struct allow_report *r = (struct allow_report *)self->p;
+
+	ASSERT_LE(sizeof(*r), sizeof(*self->p));
+	module_fresh_load(_metadata, "half_duplex_close=2");
+	memset(r, 0, sizeof(*r));
+	r->as_nobody = variant->as_nobody;
+	ASSERT_EQ(0, tt_child_run(defaults_child, r));
+	if (r->setup_err == EPERM || r->setup_err == EINVAL ||
+	    r->setup_err == ENOSPC)
+		SKIP(return, "no user namespaces: %s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->setup_err) TH_LOG("%s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->allow_err) TH_LOG("to 1: %s", strerror(r->allow_err));
+	ASSERT_EQ(0, r->hd_err) TH_LOG("back to 2: %s", strerror(r->hd_err));
+	ASSERT_EQ(2, r->hd_val);
+	/* another policy is still the host's to allow */
+	ASSERT_EQ(EPERM, r->fw2_err) TH_LOG("%s", strerror(r->fw2_err));
+	ASSERT_EQ(0, r->fw2_val);
+}
+
+#define TOGGLES	1000
+
+struct toggle_report {
+	bool as_nobody;
+	int setup_err;
+	int write_err;
+	int done;
+	long long ms;	/* how long the toggles took */
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int toggle_child(void *arg)
+{
+	struct toggle_report *r = arg;
+	long long t0;
+	int ret = 0;
+
+	if (r->as_nobody)
+		ret = tt_drop_privileges();
+	if (!ret)
+		ret = tt_userns_enter();
+	if (!ret)
+		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	if (ret) {
+		r->setup_err = -ret;
+		return 0;
+	}
+	t0 = now_ms();
+	for (r->done = 0; r->done < TOGGLES; r->done++) {
+		ret = tt_knob_write(TT_SYSCTL_DIR, "half_duplex_close",
+				    r->done % 2 ? "1\n" : "2\n");
+		if (ret) {
+			r->write_err = -ret;
+			break;
+		}
+	}
+	r->ms = now_ms() - t0;
+	return 0;
+}
+
+/*
+ * Toggling a policy from a user namespace arms the sets it needs once;
+ * they are disarmed only after userns_disarm_delay_ms of no use.  Each
+ * set can see at most one arm and one disarm per delay, plus one of
+ * each at the ends.
+ */
+TEST_F_TIMEOUT(userns, toggles_bounded, 300)
+{
+	struct toggle_report *r = (struct toggle_report *)self->p;
+	long long delay = 0, ops0, ops1, bound;
+	int waited;
+
+	ASSERT_LE(sizeof(*r), sizeof(*self->p));
+	ASSERT_EQ(0, tt_read_int(TT_PARAM_DIR "/userns_disarm_delay_ms",
+				 &delay));
+	ASSERT_LT(0, delay);
+	host_allow(_metadata, "half_duplex");
+	ops0 = hook_ops(_metadata);
+
+	memset(r, 0, sizeof(*r));
+	r->as_nobody = variant->as_nobody;
+	ASSERT_EQ(0, tt_child_run(toggle_child, r));
+	if (r->setup_err == EPERM || r->setup_err == EINVAL ||
+	    r->setup_err == ENOSPC)
+		SKIP(return, "no user namespaces: %s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->setup_err) TH_LOG("%s", strerror(r->setup_err));
+	ASSERT_EQ(0, r->write_err) TH_LOG("toggle %d: %s", r->done,
+					  strerror(r->write_err));
+	ASSERT_EQ(TOGGLES, r->done);
+	ops1 = hook_ops(_metadata);
+	/* close, after-close and strict sets: three of them */
+	bound = 3 * 2 * (r->ms / delay + 1);
+	TH_LOG("%d toggles in %lld ms: %lld arm/disarm operations (bound %lld)",
+	       TOGGLES, r->ms, ops1 - ops0, bound);
+	ASSERT_LT(0, ops1 - ops0) TH_LOG("nothing was armed");
+	ASSERT_GE(bound, ops1 - ops0);
+
+	/* the namespace is gone: everything is disarmed after the delay */
+	for (waited = 0; waited < delay + 30000; waited += 100) {
+		if (hook_ops(_metadata) - ops0 >= 2 * 3)
+			break;
+		tt_msleep(100);
+	}
+	ops1 = hook_ops(_metadata);
+	ASSERT_LE(2 * 3, ops1 - ops0) TH_LOG("not disarmed after %d ms",
+					    waited);
+	ASSERT_GE(bound + 2 * 3, ops1 - ops0);
 }
 
 /* Hooks and probes armed only while used */
