@@ -41,7 +41,8 @@
  * Hooks:
  *  - tcp_timewait_state_process(), a kretprobe: the entry sees the SYN
  *    and the old incarnation, the return value is the kernel's verdict
- *    (TCP_TW_SYN: reopen), which modes 0 and 1 turn into TCP_TW_ACK.  The
+ *    (TCP_TW_SYN: reopen), which modes 0 and 1 turn into the kernel's
+ *    own answer to a SYN it does not accept, an ACK (TT_TW_ACK_OOW).  The
  *    caller's reference handling is the same for both verdicts.
  *  - tcp_v4_send_synack()/tcp_v6_send_synack(): the request's ISN is
  *    chosen by then and not yet on the wire.  A per-CPU note left by the
