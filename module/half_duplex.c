@@ -196,7 +196,7 @@ static bool tt_full_sock_accepts(const struct sock *sk,
 
 /*
  * Would tcp_timewait_state_process() take @skb on the FIN_WAIT_2
- * mini-socket @tcptw as new data (the point where stock resets)?  Its
+ * mini-socket @tw as new data (the point where stock resets)?  Its
  * PAWS test (tcp_paws_reject(), when the mini-socket kept a timestamp
  * and the namespace parses them), its window (tcp_in_window()), no RST
  * or SYN, the ACK flag.  The mini-socket checks no ACK number, and keeps
