@@ -23,10 +23,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <sched.h>
+
 #include "tt_checks.h"
+#include "tt_diag.h"
 #include "tt_harness.h"
 #include "tt_net.h"
 #include "tt_util.h"
@@ -111,6 +115,16 @@ static void set_fin_timeout(struct __test_metadata *_metadata, int secs)
 				 strerror(-ret));
 }
 
+/* TCP_INFO of @fd: its RTO and retransmission count */
+static struct tcp_info client_info(struct __test_metadata *_metadata, int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	EXPECT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	return ti;
+}
 
 static bool is_reset_errno(int err)
 {
@@ -343,6 +357,7 @@ TEST_F_TIMEOUT(hd, close_unread_linger0_mode0, TT_TIMEOUT(60))
 #define BODY1_BYTES	(64 * 1024)		/* sent with the head */
 #define BODY2_BYTES	(448 * 1024)		/* sent after the close */
 #define RESP_BYTES	(1024 * 1024)
+#define BODY3_BYTES	(64 * 1024)		/* sent after the EOF */
 
 /*
  * A client sends a request head and part of a large body; the server
@@ -355,9 +370,11 @@ static void lingering_close(struct __test_metadata *_metadata, int family,
 			    struct tt_cap *cap, int mode)
 {
 	unsigned short port, cport;
-	struct tt_io wio, rio, io;
+	struct tt_io wio, rio, io, tio;
+	long long t0, t_end;
+	struct tcp_info ti;
 	struct snap s0, s1;
-	int lfd, cfd, afd, ret;
+	int lfd, cfd, afd, ret, retrans;
 
 	set_mode(_metadata, mode);
 	lfd = tt_net_listen(family, 1, &port);
@@ -387,15 +404,31 @@ static void lingering_close(struct __test_metadata *_metadata, int family,
 		       io.bytes);
 
 	snap_take(_metadata, &s0);
+	ti = client_info(_metadata, cfd);
+	retrans = ti.tcpi_total_retrans;
+	t0 = tt_now_us();
 	ASSERT_EQ(0, close(afd));
 
-	/* the client, unaware, sends the rest of its body, then reads */
+	/*
+	 * The client, unaware, sends the rest of its body, then reads; and,
+	 * as a pipelining client may, sends more after the EOF: the first
+	 * segment of that acknowledges the server's FIN.
+	 */
 	tt_send_bytes(cfd, BODY2_BYTES, &wio);
 	tt_recv_bytes(cfd, SIZE_MAX, &rio);
-	TH_LOG("%s mode %d: client sent %zu (%s), read %zu (%s)",
+	memset(&tio, 0, sizeof(tio));
+	if (!wio.err && !rio.err)
+		tt_send_bytes(cfd, BODY3_BYTES, &tio);
+	if (!tio.err)
+		tt_wait_outq_empty(cfd, IO_MS);
+	t_end = tt_now_us();
+	ti = client_info(_metadata, cfd);
+	TH_LOG("%s mode %d: client sent %zu (%s), read %zu (%s), then sent %zu (%s); %lld us, %d retransmits",
 	       tt_family_name(family), mode, wio.bytes,
 	       wio.err ? strerror(wio.err) : "ok", rio.bytes,
-	       rio.err ? strerror(rio.err) : rio.eof ? "EOF" : "?");
+	       rio.err ? strerror(rio.err) : rio.eof ? "EOF" : "?",
+	       tio.bytes, tio.err ? strerror(tio.err) : "ok", t_end - t0,
+	       (int)ti.tcpi_total_retrans - retrans);
 
 	if (mode == GRACEFUL) {
 		ASSERT_EQ(0, wio.err) TH_LOG("client send: %s",
@@ -406,16 +439,22 @@ static void lingering_close(struct __test_metadata *_metadata, int family,
 		ASSERT_EQ((size_t)RESP_BYTES, rio.bytes)
 			TH_LOG("answer truncated");
 		ASSERT_TRUE(rio.eof);
+		ASSERT_EQ(0, tio.err) TH_LOG("client send after EOF: %s",
+					     strerror(tio.err));
+		ASSERT_EQ((size_t)BODY3_BYTES, tio.bytes);
 		/* everything the client sent was acknowledged... */
 		ret = tt_wait_outq_empty(cfd, IO_MS);
 		ASSERT_EQ(0, ret) TH_LOG("client data never acknowledged: %d",
 					 tt_outq(cfd));
+		/* ...without waiting for a retransmission */
+		ASSERT_EQ(retrans, (int)ti.tcpi_total_retrans)
+			TH_LOG("the client had to retransmit");
 		client_finish(_metadata, cfd);
 		snap_take(_metadata, &s1);
 		/* ...and every byte the server did not read is counted once */
 		assert_delta(_metadata, &s0, &s1, "hd_close_discarded_bytes",
 			     BODY1_BYTES);
-		ASSERT_EQ(BODY1_BYTES + BODY2_BYTES,
+		ASSERT_EQ(BODY1_BYTES + BODY2_BYTES + BODY3_BYTES,
 			  delta(_metadata, &s0, &s1,
 				"hd_close_discarded_bytes") +
 			  delta(_metadata, &s0, &s1,
@@ -453,6 +492,121 @@ static void lingering_close(struct __test_metadata *_metadata, int family,
 	}
 	close(cfd);
 	close(lfd);
+}
+
+/*
+ * The same, but the client's upload goes on while it reads (a second
+ * process sends): the server's FIN reaches the client in the middle of
+ * its upload, and the ACK of that FIN rides on the client's next data
+ * segment.  Mode 0 must take and acknowledge it at once: the client
+ * never retransmits.
+ */
+struct uploader {
+	int fd;
+	int eof;		/* set by the reader */
+	struct tt_io io;	/* all that was sent */
+};
+
+/* Upload until the reader saw EOF, then BODY3_BYTES more. */
+static int uploader_child(void *arg)
+{
+	struct uploader *u = arg;
+	struct tt_io io;
+	bool last;
+
+	do {
+		last = __atomic_load_n(&u->eof, __ATOMIC_RELAXED);
+		tt_send_bytes(u->fd, last ? BODY3_BYTES : 16 * 1024, &io);
+		u->io.bytes += io.bytes;
+		u->io.err = io.err;
+	} while (!io.err && !last);
+	return 0;
+}
+
+static void lingering_upload(struct __test_metadata *_metadata, int family,
+			     struct tt_cap *cap, int mode)
+{
+	unsigned short port, cport;
+	int lfd, cfd, afd, ret, retrans;
+	struct tt_io rio, io;
+	long long t0, t_end;
+	struct uploader *up;
+	struct tcp_info ti;
+	pid_t child;
+
+	up = tt_shared_alloc(sizeof(*up));
+	ASSERT_NE(NULL, up);
+	set_mode(_metadata, mode);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, tt_set_rcvbuf_force(lfd, 1 << 20));
+	cfd = tt_net_socket(family);
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(0, tt_set_rcvbuf(cfd, 64 * 1024));
+	ASSERT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+	ret = tt_net_pair_fd(lfd, family, port, cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_sndbuf_force(afd, 4 << 20));
+	ASSERT_EQ(0, tt_send_bytes(cfd, HEAD_BYTES, &io));
+	ASSERT_EQ(0, tt_wait_inq(afd, HEAD_BYTES, IO_MS));
+	ASSERT_EQ(0, tt_recv_bytes(afd, HEAD_BYTES, &io));
+	ASSERT_EQ(0, tt_send_bytes(afd, RESP_BYTES, &io));
+
+	ti = client_info(_metadata, cfd);
+	retrans = ti.tcpi_total_retrans;
+	t0 = tt_now_us();
+	ASSERT_EQ(0, close(afd));
+	up->fd = cfd;
+	child = tt_child_start(uploader_child, up);
+	ASSERT_LT(0, child);
+	tt_recv_bytes(cfd, SIZE_MAX, &rio);
+	__atomic_store_n(&up->eof, 1, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, tt_child_wait(child));
+	/* stock resets, and a reset socket's send queue never drains */
+	if (!up->io.err && mode == GRACEFUL)
+		tt_wait_outq_empty(cfd, IO_MS);
+	t_end = tt_now_us();
+	ti = client_info(_metadata, cfd);
+	TH_LOG("%s mode %d: client uploaded %zu (%s) while reading %zu (%s); %lld us, %d retransmits",
+	       tt_family_name(family), mode, up->io.bytes,
+	       up->io.err ? strerror(up->io.err) : "ok", rio.bytes,
+	       rio.err ? strerror(rio.err) : rio.eof ? "EOF" : "?",
+	       t_end - t0, (int)ti.tcpi_total_retrans - retrans);
+	if (mode == GRACEFUL) {
+		ASSERT_EQ(0, up->io.err);
+		ASSERT_LE((size_t)BODY3_BYTES, up->io.bytes);
+		ASSERT_EQ((size_t)RESP_BYTES, rio.bytes);
+		ASSERT_TRUE(rio.eof);
+		ASSERT_EQ(0, tt_outq(cfd)) TH_LOG("upload not acknowledged");
+		ASSERT_EQ(retrans, (int)ti.tcpi_total_retrans)
+			TH_LOG("the client had to retransmit");
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0));
+	} else {
+		/* the reset may come after the uploader's last send() */
+		if (!is_reset_errno(up->io.err) && !is_reset_errno(rio.err)) {
+			ASSERT_LT(0, tt_wait_poll(cfd, 0, IO_MS))
+				TH_LOG("client never reset");
+			ASSERT_EQ(-1, send(cfd, "x", 1, MSG_NOSIGNAL))
+				TH_LOG("client saw no reset");
+			ASSERT_TRUE(is_reset_errno(errno))
+				TH_LOG("client send: %s", strerror(errno));
+		}
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport))
+			TH_LOG("no RST from the server");
+	}
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, lingering_upload_mode0, TT_TIMEOUT(120))
+{
+	lingering_upload(_metadata, variant->family, &self->cap, GRACEFUL);
+}
+
+TEST_F_TIMEOUT(hd, lingering_upload_mode1, TT_TIMEOUT(120))
+{
+	lingering_upload(_metadata, variant->family, &self->cap, STOCK_RST);
 }
 
 TEST_F_TIMEOUT(hd, lingering_close_mode0, TT_TIMEOUT(120))
@@ -909,6 +1063,603 @@ TEST_F_TIMEOUT(hd, unload_mid_teardown, TT_TIMEOUT(120))
 			TH_LOG("connection %d: no RST after unload", i);
 		close(s->fd[i]);
 	}
+	close(lfd);
+}
+
+/* ---- 8: only what the kernel accepts; nobody waits an RTO ---- */
+
+/* Sequence numbers of the server side, read off the capture. */
+struct seqs {
+	uint32_t rcv_nxt;	/* the server's: the client's next byte */
+	uint32_t snd_nxt;	/* the server's next byte (after its FIN) */
+};
+
+/* From the handshake: a connection on which nothing was sent yet. */
+static void seqs_from_handshake(struct __test_metadata *_metadata,
+				struct tt_cap *cap, unsigned short port,
+				unsigned short cport, struct seqs *q)
+{
+	const struct tt_seg *syn, *synack;
+
+	syn = tt_cap_find(cap, TT_TH_SYN, cport, port);
+	synack = tt_cap_find(cap, TT_TH_SYN | TT_TH_ACK, port, cport);
+	ASSERT_NE(NULL, syn) TH_LOG("no SYN captured");
+	ASSERT_NE(NULL, synack) TH_LOG("no SYN-ACK captured");
+	q->rcv_nxt = syn->seq + 1;
+	q->snd_nxt = synack->seq + 1;
+}
+
+/* From the server's FIN, when the client had sent nothing before it. */
+static void seqs_from_fin(struct __test_metadata *_metadata,
+			  struct tt_cap *cap, unsigned short port,
+			  unsigned short cport, struct seqs *q)
+{
+	const struct tt_seg *fin = tt_cap_find(cap, TT_TH_FIN, port, cport);
+
+	ASSERT_NE(NULL, fin) TH_LOG("no FIN from the server captured");
+	q->rcv_nxt = fin->ack;
+	q->snd_nxt = fin->seq + 1;
+}
+
+/* The TSval the client would send now (TCP_TIMESTAMP) */
+static uint32_t client_tsval(struct __test_metadata *_metadata, int cfd)
+{
+	socklen_t len = sizeof(uint32_t);
+	uint32_t ts = 0;
+
+	EXPECT_EQ(0, getsockopt(cfd, IPPROTO_TCP, TCP_TIMESTAMP, &ts, &len));
+	return ts;
+}
+
+/* @len bytes of data from the client's address and port, forged */
+static void inject(struct __test_metadata *_metadata, int family,
+		   unsigned short cport, unsigned short port, uint32_t seq,
+		   uint32_t ack, uint8_t flags, bool ts, uint32_t tsval,
+		   size_t len)
+{
+	static const char data[1024];
+	struct tt_raw_seg seg = {
+		.family = family,
+		.sport = cport,
+		.dport = port,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.ts = ts,
+		.tsval = tsval,
+		.data = data,
+		.len = len,
+	};
+	int ret = tt_raw_send(&seg);
+
+	ASSERT_EQ(0, ret) TH_LOG("raw send: %s", strerror(-ret));
+}
+
+/* Segments from @sport to @dport acknowledging exactly @ack */
+static int count_ack(struct __test_metadata *_metadata, struct tt_cap *cap,
+		     unsigned short sport, unsigned short dport, uint32_t ack)
+{
+	unsigned int i;
+	int n = 0;
+
+	ASSERT_LE(0, tt_cap_drain(cap));
+	for (i = 0; i < cap->nr; i++) {
+		const struct tt_seg *s = &cap->seg[i];
+
+		if ((s->flags & TT_TH_ACK) && s->sport == sport &&
+		    s->dport == dport && s->ack == ack)
+			n++;
+	}
+	return n;
+}
+
+#define SPOOF_BYTES	100
+#define SETTLE_MS	300	/* for an answer to a forged segment */
+
+enum spoof { OUT_OF_WINDOW, OUT_OF_WINDOW_NO_ACK, ACK_UNSENT, ACK_TOO_OLD };
+
+static const char *const spoof_name[] = {
+	"out of window", "out of window, no ACK flag", "ACK of unsent data",
+	"ACK older than the window",
+};
+
+/*
+ * Forged data against a SHUT_RD socket in mode 2 that stock Linux drops:
+ * no RST, the socket stays, no counter moves.  Then the real client's
+ * data, which the kernel accepts, does reset: the test can tell.
+ */
+static void shut_rd_spoofed(struct __test_metadata *_metadata, int family,
+			    struct tt_cap *cap, enum spoof how)
+{
+	unsigned short port, cport;
+	int lfd, cfd, afd, ret, rev;
+	struct snap s0, s1;
+	struct seqs q;
+	struct tt_io io;
+	uint32_t seq, ack;
+	uint8_t flags = TT_TH_ACK | TT_TH_PSH;
+
+	set_mode(_metadata, STRICT);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ret = tt_net_pair(lfd, family, port, &cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_io_timeout(afd, IO_MS));
+	seqs_from_handshake(_metadata, cap, port, cport, &q);
+	ASSERT_EQ(0, shutdown(afd, SHUT_RD));
+	snap_take(_metadata, &s0);
+
+	seq = q.rcv_nxt;
+	ack = q.snd_nxt;
+	switch (how) {
+	case OUT_OF_WINDOW_NO_ACK:
+		flags = TT_TH_PSH;
+		seq += 0x30000000;
+		break;
+	case OUT_OF_WINDOW:
+		seq += 0x30000000;
+		break;
+	case ACK_UNSENT:
+		ack += 0x10000000;
+		break;
+	case ACK_TOO_OLD:
+		ack -= 0x30000000;
+		break;
+	}
+	inject(_metadata, family, cport, port, seq, ack, flags, false, 0,
+	       SPOOF_BYTES);
+	tt_msleep(SETTLE_MS);
+
+	snap_take(_metadata, &s1);
+	ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0))
+		TH_LOG("%s: a RST", spoof_name[how]);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(afd))
+		TH_LOG("%s: server socket state", spoof_name[how]);
+	ASSERT_EQ(TCP_ESTABLISHED, tt_tcp_state(cfd));
+	assert_delta(_metadata, &s0, &s1, "hd_shut_rd_rst", 0);
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_rst", 0);
+	ASSERT_EQ(0, tt_inq(afd));
+
+	/* the genuine segment still resets: the hook was armed */
+	ASSERT_EQ(0, tt_send_bytes(cfd, SHUT_RD_BYTES, &io));
+	rev = tt_wait_poll(afd, 0, IO_MS);
+	ASSERT_LT(0, rev) TH_LOG("server never reset: %s", strerror(-rev));
+	ASSERT_TRUE(rev & POLLERR) TH_LOG("revents 0x%x", rev);
+	wait_counter(_metadata, "hd_shut_rd_rst", 1);
+	ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport));
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_spoof_out_of_window_mode2, TT_TIMEOUT(60))
+{
+	shut_rd_spoofed(_metadata, variant->family, &self->cap, OUT_OF_WINDOW);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_spoof_no_ack_mode2, TT_TIMEOUT(60))
+{
+	shut_rd_spoofed(_metadata, variant->family, &self->cap,
+			OUT_OF_WINDOW_NO_ACK);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_spoof_ack_unsent_mode2, TT_TIMEOUT(60))
+{
+	shut_rd_spoofed(_metadata, variant->family, &self->cap, ACK_UNSENT);
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_spoof_ack_too_old_mode2, TT_TIMEOUT(60))
+{
+	shut_rd_spoofed(_metadata, variant->family, &self->cap, ACK_TOO_OLD);
+}
+
+/*
+ * A flood of acceptable segments after SHUT_RD: one abort, one RST, and
+ * at most one abort request pending at any time.  Each request holds a
+ * reference on the socket until its work runs; the flood runs at
+ * SCHED_FIFO on one CPU (with that CPU's ksoftirqd above it), so that no
+ * work item runs before it is over, and the socket's reference count
+ * (/proc/net/tcp) tells how many are pending.  Needs the abort
+ * coalescing of main.c (issue 12's branch): fails without it.
+ */
+#define FLOOD_SEGS	10000
+#define RT_RUNTIME	"/proc/sys/kernel/sched_rt_runtime_us"
+
+/*
+ * The pid of ksoftirqd/@cpu, or -1.  During the flood it runs at a
+ * real-time priority above the flooder's, so that the segments are
+ * processed as they come even when softirqs are deferred to it.
+ */
+static pid_t ksoftirqd_pid(int cpu)
+{
+	char want[32], path[64], comm[32];
+	pid_t pid;
+
+	snprintf(want, sizeof(want), "ksoftirqd/%d\n", cpu);
+	for (pid = 2; pid < 4096; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (tt_read_file(path, comm, sizeof(comm)) < 0)
+			continue;
+		if (!strcmp(comm, want))
+			return pid;
+	}
+	return -1;
+}
+
+TEST_F_TIMEOUT(hd, shut_rd_flood_one_abort_mode2, TT_TIMEOUT(300))
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	char rt_runtime[32] = "950000\n";
+	int lfd, cfd, afd, ret, i, ref0, ref1, ref = 0;
+	pid_t softirqd;
+	unsigned short port, cport;
+	struct snap s0, s1;
+	cpu_set_t cpus;
+	struct seqs q;
+	char buf[64];
+
+	set_mode(_metadata, STRICT);
+	lfd = tt_net_listen(variant->family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ret = tt_net_pair(lfd, variant->family, port, &cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	seqs_from_handshake(_metadata, &self->cap, port, cport, &q);
+	ASSERT_EQ(0, shutdown(afd, SHUT_RD));
+	snap_take(_metadata, &s0);
+	ref0 = tt_proc_tcp_refcnt(variant->family, port, cport);
+	ASSERT_LT(0, ref0) TH_LOG("refcnt: %s", strerror(-ref0));
+
+	tt_read_file(RT_RUNTIME, rt_runtime, sizeof(rt_runtime));
+	ASSERT_EQ(0, tt_write_str(RT_RUNTIME, "-1\n"));
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	softirqd = ksoftirqd_pid(sched_getcpu());
+	ASSERT_LT(0, softirqd) TH_LOG("no ksoftirqd for cpu %d", sched_getcpu());
+	sp.sched_priority = 20;
+	ASSERT_EQ(0, sched_setscheduler(softirqd, SCHED_FIFO, &sp));
+	sp.sched_priority = 10;
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp));
+	/* the most references seen, every 100 segments while it lives */
+	ref1 = ref0;
+	for (i = 0; i < FLOOD_SEGS; i++) {
+		inject(_metadata, variant->family, cport, port, q.rcv_nxt,
+		       q.snd_nxt, TT_TH_ACK | TT_TH_PSH, false, 0, 1);
+		if (i % 100 == 99 && ref >= 0) {
+			ref = tt_proc_tcp_refcnt(variant->family, port, cport);
+			if (ref > ref1)
+				ref1 = ref;
+		}
+	}
+	sp.sched_priority = 0;
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &sp));
+	ASSERT_EQ(0, sched_setscheduler(softirqd, SCHED_OTHER, &sp));
+	ASSERT_EQ(0, tt_write_str(RT_RUNTIME, rt_runtime));
+
+	wait_counter(_metadata, "hd_shut_rd_rst", 1);
+	tt_msleep(SETTLE_MS);
+	snap_take(_metadata, &s1);
+	TH_LOG("%s: refcnt %d before the flood, at most %d during it (%s)",
+	       tt_family_name(variant->family), ref0, ref1,
+	       ref < 0 ? "aborted during the flood" : "aborted after it");
+	/* one abort request, and the receive path's own for a moment */
+	ASSERT_GE(ref0 + 2, ref1) TH_LOG("abort requests pending: %d",
+					 ref1 - ref0);
+	assert_delta(_metadata, &s0, &s1, "hd_shut_rd_rst", 1);
+	/* the abort's, and the closed port's answers to the rest */
+	ASSERT_LE(1, cap_count(_metadata, &self->cap, TT_TH_RST, port, cport));
+	ASSERT_EQ(-1, recv(afd, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(ECONNRESET, errno);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * Mode 0, an orphan in FIN_WAIT_2 (@minisock: the timewait mini-socket,
+ * else the full socket): forged data at rcv_nxt that the kernel rejects
+ * (an ACK of unsent data; a timestamp older than the last one) is
+ * treated as stock treats it: never acknowledged, rcv_nxt unchanged,
+ * not counted.  An acceptable forged segment, last (first for the
+ * mini-socket, which stock resets for the unsent ACK), is taken: the
+ * test can tell.
+ */
+static void orphan_unacceptable(struct __test_metadata *_metadata, int family,
+				struct tt_cap *cap, bool minisock)
+{
+	unsigned short port, cport;
+	int lfd, cfd, afd, ret;
+	struct snap s0, s1;
+	struct tt_cap data;
+	struct seqs q;
+	uint32_t ts;
+	char c;
+
+	set_mode(_metadata, GRACEFUL);
+	set_fin_timeout(_metadata, minisock ? 60 : 90);
+	lfd = tt_net_listen(family, 1, &port);
+	ASSERT_LE(0, lfd);
+	ret = tt_net_pair(lfd, family, port, &cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+	server_close_fin_wait2(_metadata, afd);
+	ASSERT_EQ(0, recv(cfd, &c, 1, 0)) TH_LOG("client: want EOF");
+	assert_server_sock(_metadata, family, port, cport, TCP_FIN_WAIT2,
+			   minisock ? 3 : 2);
+	seqs_from_fin(_metadata, cap, port, cport, &q);
+	ASSERT_EQ(0, tt_cap_open(&data, false));
+	ts = client_tsval(_metadata, cfd);
+
+	if (minisock) {
+		snap_take(_metadata, &s0);
+		inject(_metadata, family, cport, port, q.rcv_nxt, q.snd_nxt,
+		       TT_TH_ACK | TT_TH_PSH, true, ts + 1, SPOOF_BYTES);
+		tt_msleep(SETTLE_MS);
+		snap_take(_metadata, &s1);
+		ASSERT_LE(1, count_ack(_metadata, &data, port, cport,
+				       q.rcv_nxt + SPOOF_BYTES))
+			TH_LOG("acceptable data not acknowledged");
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes",
+			     SPOOF_BYTES);
+		q.rcv_nxt += SPOOF_BYTES;
+	}
+
+	/* PAWS: a timestamp 2^28 ms older than the client's */
+	snap_take(_metadata, &s0);
+	inject(_metadata, family, cport, port, q.rcv_nxt, q.snd_nxt,
+	       TT_TH_ACK | TT_TH_PSH, true, ts - 0x10000000, SPOOF_BYTES);
+	tt_msleep(SETTLE_MS);
+	snap_take(_metadata, &s1);
+	ASSERT_EQ(0, count_ack(_metadata, &data, port, cport,
+			       q.rcv_nxt + SPOOF_BYTES))
+		TH_LOG("PAWS-failing data acknowledged");
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes", 0);
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_segs", 0);
+	ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0));
+
+	/* an ACK of data the server never sent */
+	snap_take(_metadata, &s0);
+	inject(_metadata, family, cport, port, q.rcv_nxt,
+	       q.snd_nxt + 0x10000000, TT_TH_ACK | TT_TH_PSH, true, ts + 2,
+	       SPOOF_BYTES);
+	tt_msleep(SETTLE_MS);
+	snap_take(_metadata, &s1);
+	ASSERT_EQ(0, count_ack(_metadata, &data, port, cport,
+			       q.rcv_nxt + SPOOF_BYTES))
+		TH_LOG("data with an ACK of unsent data acknowledged");
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes", 0);
+	assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_segs", 0);
+	if (minisock) {
+		/* stock: new data on the mini-socket is answered by RST */
+		ASSERT_LE(1, cap_count(_metadata, cap, TT_TH_RST, port, cport))
+			TH_LOG("mini-socket: stock resets");
+	} else {
+		ASSERT_EQ(0, cap_count(_metadata, cap, TT_TH_RST, 0, 0));
+		/* stock answers both with ACKs of the old rcv_nxt, if any */
+		snap_take(_metadata, &s0);
+		inject(_metadata, family, cport, port, q.rcv_nxt, q.snd_nxt,
+		       TT_TH_ACK | TT_TH_PSH, true, ts + 3, SPOOF_BYTES);
+		tt_msleep(SETTLE_MS);
+		snap_take(_metadata, &s1);
+		ASSERT_LE(1, count_ack(_metadata, &data, port, cport,
+				       q.rcv_nxt + SPOOF_BYTES))
+			TH_LOG("acceptable data not acknowledged");
+		assert_delta(_metadata, &s0, &s1, "hd_after_close_acked_bytes",
+			     SPOOF_BYTES);
+	}
+	TH_LOG("%s %s: ACKs of rcv_nxt %d, RSTs %d",
+	       tt_family_name(family), minisock ? "mini-socket" : "full",
+	       count_ack(_metadata, &data, port, cport, q.rcv_nxt),
+	       cap_count(_metadata, cap, TT_TH_RST, port, cport));
+	tt_cap_close(&data);
+	close(cfd);
+	close(lfd);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_full_unacceptable_mode0, TT_TIMEOUT(60))
+{
+	orphan_unacceptable(_metadata, variant->family, &self->cap, false);
+}
+
+TEST_F_TIMEOUT(hd, fin_wait2_minisock_unacceptable_mode0, TT_TIMEOUT(60))
+{
+	orphan_unacceptable(_metadata, variant->family, &self->cap, true);
+}
+
+/*
+ * Mode 0: the client's data after the server's close() is acknowledged
+ * at once, in each state of the orphan: no retransmission by the client
+ * and an ACK well within its RTO.
+ */
+enum orphan_state {
+	FW1_FIN_ACKED_BY_DATA,	/* the data segment acknowledges our FIN */
+	FW1_FIN_QUEUED,		/* our FIN waits behind unsent data */
+	FW2_FULL,
+	FW2_MINISOCK,
+};
+
+static const char *const orphan_state_name[] = {
+	"FIN_WAIT_1, FIN acked by data", "FIN_WAIT_1, FIN queued",
+	"FIN_WAIT_2 full socket", "FIN_WAIT_2 mini-socket",
+};
+
+#define LATENCY_BYTES	1000
+#define LATENCY_TRIES	5
+
+/*
+ * One attempt: false if the path was not the one asked for (the client's
+ * delayed ACK of our FIN left before its data), to be tried again.
+ */
+static bool ack_latency_once(struct __test_metadata *_metadata, int family,
+			     int mode, enum orphan_state st, long long *us)
+{
+	int lfd, cfd, afd, ret, retrans, rto;
+	unsigned short port, cport;
+	const struct tt_seg *fin, *first;
+	struct tcp_info ti;
+	struct tt_cap data;
+	struct tt_io io;
+	long long t0;
+	char c;
+
+	set_fin_timeout(_metadata, st == FW2_FULL ? 90 : 60);
+	lfd = tt_net_listen(family, 1, &port);
+	EXPECT_LE(0, lfd);
+	cfd = tt_net_socket(family);
+	EXPECT_LE(0, cfd);
+	if (st == FW1_FIN_QUEUED)
+		EXPECT_EQ(0, tt_set_rcvbuf(cfd, 16 * 1024));
+	ret = tt_net_pair_fd(lfd, family, port, cfd, &afd);
+	EXPECT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	EXPECT_EQ(0, tt_set_io_timeout(cfd, IO_MS));
+	EXPECT_EQ(0, tt_cap_open(&data, false));
+
+	switch (st) {
+	case FW1_FIN_ACKED_BY_DATA:
+		EXPECT_EQ(0, close(afd));
+		break;
+	case FW1_FIN_QUEUED:
+		EXPECT_EQ(0, tt_set_sndbuf_force(afd, 4 << 20));
+		EXPECT_EQ(0, tt_send_bytes(afd, 1 << 20, &io));
+		EXPECT_EQ(0, close(afd));
+		break;
+	case FW2_FULL:
+	case FW2_MINISOCK:
+		server_close_fin_wait2(_metadata, afd);
+		EXPECT_EQ(0, recv(cfd, &c, 1, 0));
+		break;
+	}
+	ti = client_info(_metadata, cfd);
+	retrans = ti.tcpi_total_retrans;
+	rto = ti.tcpi_rto;
+	t0 = tt_now_us();
+	EXPECT_EQ(0, tt_send_bytes(cfd, LATENCY_BYTES, &io));
+	*us = tt_outq_empty_after_us(cfd, t0, IO_MS);
+	ti = client_info(_metadata, cfd);
+
+	fin = tt_cap_find(&data, TT_TH_FIN, port, cport);
+	first = tt_cap_find(&data, TT_TH_ACK, cport, port);
+	if (st == FW1_FIN_ACKED_BY_DATA) {
+		/* the first thing the client sent after the FIN: data */
+		unsigned int i;
+
+		first = NULL;
+		for (i = 0; fin && i < data.nr; i++) {
+			const struct tt_seg *s = &data.seg[i];
+
+			if (s > fin && s->sport == cport && s->dport == port) {
+				first = s;
+				break;
+			}
+		}
+		if (!fin || !first || !first->len ||
+		    first->ack != fin->seq + 1) {
+			TH_LOG("FIN acked before the data: again");
+			tt_cap_close(&data);
+			close(cfd);
+			close(lfd);
+			return false;
+		}
+	}
+	TH_LOG("%s mode %d, %s: ACK after %lld us, rto %d us, client retransmits %d",
+	       tt_family_name(family), mode, orphan_state_name[st], *us, rto,
+	       ti.tcpi_total_retrans - retrans);
+	EXPECT_LE(0, *us) TH_LOG("data never acknowledged");
+	EXPECT_EQ(retrans, (int)ti.tcpi_total_retrans)
+		TH_LOG("the client had to retransmit");
+	EXPECT_GT(rto / 2, *us) TH_LOG("ACK after an RTO");
+	tt_cap_close(&data);
+	close(cfd);
+	close(lfd);
+	return true;
+}
+
+static void ack_latency(struct __test_metadata *_metadata, int family,
+			enum orphan_state st)
+{
+	long long us = -1;
+	int i;
+
+	set_mode(_metadata, GRACEFUL);
+	for (i = 0; i < LATENCY_TRIES; i++) {
+		if (ack_latency_once(_metadata, family, GRACEFUL, st, &us))
+			break;
+	}
+	ASSERT_GT(LATENCY_TRIES, i) TH_LOG("never got the path");
+}
+
+TEST_F_TIMEOUT(hd, ack_latency_fw1_fin_acked_by_data_mode0, TT_TIMEOUT(120))
+{
+	ack_latency(_metadata, variant->family, FW1_FIN_ACKED_BY_DATA);
+}
+
+TEST_F_TIMEOUT(hd, ack_latency_fw1_fin_queued_mode0, TT_TIMEOUT(120))
+{
+	ack_latency(_metadata, variant->family, FW1_FIN_QUEUED);
+}
+
+TEST_F_TIMEOUT(hd, ack_latency_fw2_full_mode0, TT_TIMEOUT(120))
+{
+	ack_latency(_metadata, variant->family, FW2_FULL);
+}
+
+TEST_F_TIMEOUT(hd, ack_latency_fw2_minisock_mode0, TT_TIMEOUT(120))
+{
+	ack_latency(_metadata, variant->family, FW2_MINISOCK);
+}
+
+/*
+ * CLOSING: the orphan's FIN waits behind data the client does not read;
+ * the client sends data and its own FIN.  The orphan takes the data,
+ * moves to CLOSING and acknowledges data and FIN at once.  (LAST_ACK,
+ * the other closing state, is entered only after the peer's FIN: nothing
+ * new can arrive there.)
+ */
+TEST_F_TIMEOUT(hd, ack_latency_closing_mode0, TT_TIMEOUT(120))
+{
+	int lfd, cfd, afd, ret, retrans, rto;
+	unsigned short port, cport;
+	struct tt_proc_sock ps;
+	struct tcp_info ti;
+	long long t0, us;
+	struct tt_io io;
+
+	set_mode(_metadata, GRACEFUL);
+	lfd = tt_net_listen(variant->family, 1, &port);
+	ASSERT_LE(0, lfd);
+	cfd = tt_net_socket(variant->family);
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(0, tt_set_rcvbuf(cfd, 16 * 1024));
+	ret = tt_net_pair_fd(lfd, variant->family, port, cfd, &afd);
+	ASSERT_EQ(0, ret) TH_LOG("connect: %s", strerror(-ret));
+	cport = tt_sock_port(cfd, false);
+	ASSERT_EQ(0, tt_set_sndbuf_force(afd, 4 << 20));
+	ASSERT_EQ(0, tt_send_bytes(afd, 1 << 20, &io));
+	ASSERT_EQ(0, close(afd));
+
+	ti = client_info(_metadata, cfd);
+	retrans = ti.tcpi_total_retrans;
+	rto = ti.tcpi_rto;
+	t0 = tt_now_us();
+	ASSERT_EQ(0, tt_send_bytes(cfd, LATENCY_BYTES, &io));
+	ASSERT_EQ(0, shutdown(cfd, SHUT_WR));
+	us = tt_outq_empty_after_us(cfd, t0, IO_MS);
+	ti = client_info(_metadata, cfd);
+	ASSERT_EQ(0, tt_proc_tcp_find(variant->family, port, cport, &ps));
+	TH_LOG("%s mode 0, CLOSING: data and FIN ACKed after %lld us, rto %d us, client retransmits %d",
+	       tt_family_name(variant->family), us, rto,
+	       (int)ti.tcpi_total_retrans - retrans);
+	ASSERT_EQ(TCP_CLOSING, ps.state) TH_LOG("server not in CLOSING");
+	ASSERT_LE(0, us) TH_LOG("data and FIN never acknowledged");
+	ASSERT_EQ(retrans, (int)ti.tcpi_total_retrans)
+		TH_LOG("the client had to retransmit");
+	ASSERT_GT(rto / 2, us) TH_LOG("ACK after an RTO");
+	ASSERT_EQ(0, cap_count(_metadata, &self->cap, TT_TH_RST, 0, 0));
+	close(cfd);
 	close(lfd);
 }
 

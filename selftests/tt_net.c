@@ -692,3 +692,83 @@ int tt_cap_count(struct tt_cap *cap, unsigned int flags,
 	}
 	return count;
 }
+
+/*
+ * The reference count of the socket with these ports in /proc/net/tcp{,6}
+ * (the column after the inode): every reference the kernel or a module
+ * holds on it, a pending work item's included.
+ */
+int tt_proc_tcp_refcnt(int family, unsigned short lport, unsigned short rport)
+{
+	static const char fmt[] =
+		" %*u: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x %*x %*u %*d %*u %d";
+	const char *path = family == AF_INET6 ? "/proc/net/tcp6" :
+						"/proc/net/tcp";
+	unsigned int lp, rp;
+	char line[512];
+	int ret = -ENOENT, ref;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, fmt, &lp, &rp, &ref) != 3)
+			continue;
+		if (lp != lport || rp != rport)
+			continue;
+		ret = ref;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* Microseconds on CLOCK_MONOTONIC. */
+long long tt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * Microseconds until everything @fd sent is acknowledged (SIOCOUTQ 0),
+ * polled every 100 us from @start_us; -ETIMEDOUT after @timeout_ms.
+ */
+long long tt_outq_empty_after_us(int fd, long long start_us, int timeout_ms)
+{
+	long long now;
+	int q;
+
+	for (;;) {
+		q = tt_outq(fd);
+		now = tt_now_us();
+		if (q < 0)
+			return q;
+		if (q == 0)
+			return now - start_us;
+		if (now - start_us > timeout_ms * 1000LL)
+			return -ETIMEDOUT;
+		usleep(100);
+	}
+}
+
+/* The first captured segment from @sport to @dport with @flags set. */
+const struct tt_seg *tt_cap_find(struct tt_cap *cap, unsigned int flags,
+				 unsigned short sport, unsigned short dport)
+{
+	unsigned int i;
+
+	if (tt_cap_drain(cap) < 0)
+		return NULL;
+	for (i = 0; i < cap->nr; i++) {
+		const struct tt_seg *s = &cap->seg[i];
+
+		if ((s->flags & flags) == flags && s->sport == sport &&
+		    s->dport == dport)
+			return s;
+	}
+	return NULL;
+}

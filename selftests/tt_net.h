@@ -117,4 +117,16 @@ void tt_cap_close(struct tt_cap *cap);
 int tt_cap_count(struct tt_cap *cap, unsigned int flags,
 		 unsigned short sport, unsigned short dport);
 
+/* The first segment with all of @flags from @sport to @dport, or NULL. */
+const struct tt_seg *tt_cap_find(struct tt_cap *cap, unsigned int flags,
+				 unsigned short sport, unsigned short dport);
+
+/* sk_refcnt of the socket with these ports (/proc/net/tcp{,6}), or -errno */
+int tt_proc_tcp_refcnt(int family, unsigned short lport, unsigned short rport);
+
+/* Time, for reporting only: CLOCK_MONOTONIC in microseconds */
+long long tt_now_us(void);
+/* us from @start_us until SIOCOUTQ of @fd is 0, or -errno / -ETIMEDOUT */
+long long tt_outq_empty_after_us(int fd, long long start_us, int timeout_ms);
+
 #endif /* TT_NET_H */
