@@ -1068,7 +1068,7 @@ static bool knob_arms(const struct tt_knob *k)
 	return false;
 }
 
-TEST_F_TIMEOUT(userns, arming_needs_host_permission, 180)
+TEST_F_TIMEOUT(userns, arming_needs_host_permission, TT_TIMEOUT(180))
 {
 	const struct tt_knob *k;
 	struct probe *p = self->p;
@@ -1140,7 +1140,7 @@ static int allow_child(void *arg)
 	return 0;
 }
 
-TEST_F_TIMEOUT(userns, host_allows_per_policy, 120)
+TEST_F_TIMEOUT(userns, host_allows_per_policy, TT_TIMEOUT(120))
 {
 	struct allow_report *r = (struct allow_report *)self->p;
 	const struct tt_knob *k;
@@ -1209,7 +1209,7 @@ static int defaults_child(void *arg)
  * What the host's module parameters switch on is the host's choice for
  * every namespace: a user namespace may leave it and come back to it.
  */
-TEST_F_TIMEOUT(userns, load_defaults_are_the_hosts, 120)
+TEST_F_TIMEOUT(userns, load_defaults_are_the_hosts, TT_TIMEOUT(120))
 {
 	struct allow_report *r = (struct allow_report *)self->p;
 
@@ -1283,7 +1283,7 @@ static int toggle_child(void *arg)
  * set can see at most one arm and one disarm per delay, plus one of
  * each at the ends.
  */
-TEST_F_TIMEOUT(userns, toggles_bounded, 300)
+TEST_F_TIMEOUT(userns, toggles_bounded, TT_TIMEOUT(300))
 {
 	struct toggle_report *r = (struct toggle_report *)self->p;
 	long long delay = 0, ops0, ops1, bound;

@@ -603,17 +603,17 @@ static void orphan_rst_then(struct __test_metadata *_metadata,
 		close(a->here);
 }
 
-TEST_F_TIMEOUT(fw2, orphan_rst_unload, 60)
+TEST_F_TIMEOUT(fw2, orphan_rst_unload, TT_TIMEOUT(60))
 {
 	orphan_rst_then(_metadata, &self->cap, variant->family, AC_UNLOAD);
 }
 
-TEST_F_TIMEOUT(fw2, orphan_rst_other_ns_cleared, 60)
+TEST_F_TIMEOUT(fw2, orphan_rst_other_ns_cleared, TT_TIMEOUT(60))
 {
 	orphan_rst_then(_metadata, &self->cap, variant->family, AC_OTHER_NS);
 }
 
-TEST_F_TIMEOUT(fw2, orphan_rst_disabled, 60)
+TEST_F_TIMEOUT(fw2, orphan_rst_disabled, TT_TIMEOUT(60))
 {
 	orphan_rst_then(_metadata, &self->cap, variant->family, AC_DISABLED);
 }
@@ -905,13 +905,13 @@ static void idle_release_on(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F_TIMEOUT(fw2, idle_cleared_releases, 60)
+TEST_F_TIMEOUT(fw2, idle_cleared_releases, TT_TIMEOUT(60))
 {
 	idle_release_on(_metadata, &self->cap, variant->family,
 			"fin_wait2_idle_ms");
 }
 
-TEST_F_TIMEOUT(fw2, idle_disabled_releases, 60)
+TEST_F_TIMEOUT(fw2, idle_disabled_releases, TT_TIMEOUT(60))
 {
 	idle_release_on(_metadata, &self->cap, variant->family, "enabled");
 }
@@ -1029,7 +1029,7 @@ static int spin_child(void *arg)
 	return 0;
 }
 
-TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
+TEST_F_TIMEOUT(fw2, idle_segment_before_abort, TT_TIMEOUT(90))
 {
 	long long t0, t_seg = 0, end, base, cur = 0, ms;
 	int ncpu, i, ret, inq = -1, state = -1;
@@ -1127,7 +1127,7 @@ TEST_F_TIMEOUT(fw2, idle_segment_before_abort, 90)
 #define RACE_CONNS	1000
 #define RACE_IDLE_MS	1500
 
-TEST_F_TIMEOUT(fw2, unload_racing_1000_timers, 300)
+TEST_F_TIMEOUT(fw2, unload_racing_1000_timers, TT_TIMEOUT(300))
 {
 	struct rlimit rl = { RACE_CONNS * 2 + 64, RACE_CONNS * 2 + 64 };
 	static int a[RACE_CONNS], b[RACE_CONNS];
