@@ -12,8 +12,6 @@
 #include <linux/ptrace.h>
 #include <linux/sysctl.h>
 #include <linux/timer.h>
-#include <net/inet6_hashtables.h>
-#include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>
 
@@ -46,38 +44,6 @@ tt_register_net_sysctl(struct net *net, const char *path,
 	timer_container_of(var, timer, field)
 #else
 #define tt_timer_container_of(var, timer, field) from_timer(var, timer, field)
-#endif
-
-/*
- * The established socket (or request, or TIME-WAIT) of a 4-tuple, with a
- * reference, or NULL; under rcu_read_lock().  7.x finds the hash table
- * from @net and no longer takes @hashinfo.
- */
-static inline struct sock *
-tt_inet_lookup_established(struct net *net, struct inet_hashinfo *hashinfo,
-			   __be32 saddr, __be16 sport, __be32 daddr, u16 hnum)
-{
-#ifdef TT_HAVE_LOOKUP_NO_HASHINFO
-	return __inet_lookup_established(net, saddr, sport, daddr, hnum, 0, 0);
-#else
-	return __inet_lookup_established(net, hashinfo, saddr, sport, daddr,
-					 hnum, 0, 0);
-#endif
-}
-
-#if IS_ENABLED(CONFIG_IPV6)
-static inline struct sock *
-tt_inet6_lookup_established(struct net *net, struct inet_hashinfo *hashinfo,
-			    const struct in6_addr *saddr, __be16 sport,
-			    const struct in6_addr *daddr, u16 hnum)
-{
-#ifdef TT_HAVE_LOOKUP_NO_HASHINFO
-	return __inet6_lookup_established(net, saddr, sport, daddr, hnum, 0, 0);
-#else
-	return __inet6_lookup_established(net, hashinfo, saddr, sport, daddr,
-					  hnum, 0, 0);
-#endif
-}
 #endif
 
 /*
