@@ -1116,17 +1116,30 @@ struct allow_report {
 	long long hd_val, fw2_val;
 };
 
-static int allow_child(void *arg)
+/*
+ * What a container's root or an unprivileged user gets: a user namespace
+ * of its own (as uid 65534 first if @as_nobody) owning a new network
+ * namespace.  0 or -errno.
+ */
+static int container_enter(bool as_nobody)
 {
-	struct allow_report *r = arg;
 	int ret = 0;
 
-	if (r->as_nobody)
+	if (as_nobody)
 		ret = tt_drop_privileges();
 	if (!ret)
 		ret = tt_userns_enter();
 	if (!ret)
 		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	return ret;
+}
+
+static int allow_child(void *arg)
+{
+	struct allow_report *r = arg;
+	int ret;
+
+	ret = container_enter(r->as_nobody);
 	if (ret) {
 		r->setup_err = -ret;
 		return 0;
@@ -1184,14 +1197,9 @@ TEST_F_TIMEOUT(userns, host_allows_per_policy, TT_TIMEOUT(120))
 static int defaults_child(void *arg)
 {
 	struct allow_report *r = arg;
-	int ret = 0;
+	int ret;
 
-	if (r->as_nobody)
-		ret = tt_drop_privileges();
-	if (!ret)
-		ret = tt_userns_enter();
-	if (!ret)
-		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	ret = container_enter(r->as_nobody);
 	if (ret) {
 		r->setup_err = -ret;
 		return 0;
@@ -1252,14 +1260,9 @@ static int toggle_child(void *arg)
 {
 	struct toggle_report *r = arg;
 	long long t0;
-	int ret = 0;
+	int ret;
 
-	if (r->as_nobody)
-		ret = tt_drop_privileges();
-	if (!ret)
-		ret = tt_userns_enter();
-	if (!ret)
-		ret = unshare(CLONE_NEWNET) ? -errno : 0;
+	ret = container_enter(r->as_nobody);
 	if (ret) {
 		r->setup_err = -ret;
 		return 0;

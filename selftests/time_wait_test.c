@@ -550,34 +550,6 @@ FIXTURE_VARIANT_ADD(tw, ipv4_dual) {
 	.dual = true,
 };
 
-/* What Go, Java and Node servers listen on by default. */
-static int listen_dual(int backlog, unsigned short *port)
-{
-	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_addr = IN6ADDR_ANY_INIT,
-	};
-	int fd, off = 0, ret;
-
-	fd = tt_net_socket(AF_INET6);
-	if (fd < 0)
-		return fd;
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
-	    bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) ||
-	    listen(fd, backlog)) {
-		ret = -errno;
-		close(fd);
-		return ret;
-	}
-	ret = tt_sock_port(fd, false);
-	if (ret < 0) {
-		close(fd);
-		return ret;
-	}
-	*port = ret;
-	return fd;
-}
-
 FIXTURE_SETUP(tw)
 {
 	int ret;
@@ -588,7 +560,7 @@ FIXTURE_SETUP(tw)
 	ret = tt_bed_enter(&self->bed, "");
 	ASSERT_EQ(0, ret) TH_LOG("test bed: %s", strerror(-ret));
 	g_dual = variant->dual;
-	self->lfd = variant->dual ? listen_dual(16, &self->port) :
+	self->lfd = variant->dual ? tt_net_listen_dual(16, &self->port) :
 		    tt_net_listen(variant->family, 16, &self->port);
 	ASSERT_LE(0, self->lfd) TH_LOG("listen: %s", strerror(-self->lfd));
 	ret = tt_diag_dump(srv_family(variant->family), TT_DIAG_ALL, NULL, 0);
@@ -1115,7 +1087,7 @@ TEST_F_TIMEOUT(tw, time_wait_length, TT_TIMEOUT(60))
 	/* B: a namespace next door with the default length */
 	ns_b = tt_netns_new();
 	ASSERT_LE(0, ns_b);
-	lfd_b = g_dual ? listen_dual(4, &port_b) :
+	lfd_b = g_dual ? tt_net_listen_dual(4, &port_b) :
 			 tt_net_listen(family, 4, &port_b);
 	ASSERT_LE(0, lfd_b);
 	counts_take(_metadata, &cb0);
@@ -1558,7 +1530,7 @@ TEST_F_TIMEOUT(tw, restore_reconnect_bound, TT_TIMEOUT(60))
 	unsigned short port;
 	int fd;
 
-	fd = variant->dual ? listen_dual(16, &port) :
+	fd = variant->dual ? tt_net_listen_dual(16, &port) :
 			     tt_net_listen(variant->family, 16, &port);
 	ASSERT_LE(0, fd);
 	close(fd);

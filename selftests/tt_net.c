@@ -78,17 +78,13 @@ int tt_net_socket(int family)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A listener on the loopback address of @family, ephemeral port. */
-int tt_net_listen(int family, int backlog, unsigned short *port)
+/* Bind @fd to @sa and listen; @fd on success, else closed and -errno. */
+static int tt_listen_on(int fd, const struct sockaddr *sa, socklen_t len,
+			int backlog, unsigned short *port)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = tt_loopback_addr(family, 0, &ss);
-	int fd, ret;
+	int ret;
 
-	fd = tt_net_socket(family);
-	if (fd < 0)
-		return fd;
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, backlog)) {
+	if (bind(fd, sa, len) || listen(fd, backlog)) {
 		ret = -errno;
 		close(fd);
 		return ret;
@@ -100,6 +96,44 @@ int tt_net_listen(int family, int backlog, unsigned short *port)
 	}
 	*port = ret;
 	return fd;
+}
+
+/* A listener on the loopback address of @family, ephemeral port. */
+int tt_net_listen(int family, int backlog, unsigned short *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = tt_loopback_addr(family, 0, &ss);
+	int fd;
+
+	fd = tt_net_socket(family);
+	if (fd < 0)
+		return fd;
+	return tt_listen_on(fd, (struct sockaddr *)&ss, len, backlog, port);
+}
+
+/*
+ * A dual-stack listener on [::] (IPV6_V6ONLY off), ephemeral port: what
+ * Go, Java and Node servers listen on by default.  IPv4 clients reach it
+ * as v4-mapped addresses.
+ */
+int tt_net_listen_dual(int backlog, unsigned short *port)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	int fd, off = 0, ret;
+
+	fd = tt_net_socket(AF_INET6);
+	if (fd < 0)
+		return fd;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return tt_listen_on(fd, (struct sockaddr *)&sin6, sizeof(sin6),
+			    backlog, port);
 }
 
 /*

@@ -26,6 +26,7 @@ socklen_t tt_loopback_addr(int family, unsigned short port,
 int tt_sock_port(int fd, bool peer);		/* local or peer port */
 int tt_net_socket(int family);
 int tt_net_listen(int family, int backlog, unsigned short *port);
+int tt_net_listen_dual(int backlog, unsigned short *port);	/* [::], v4 too */
 int tt_net_connect_fd(int fd, int family, unsigned short port,
 		      int timeout_ms);
 int tt_net_connect(int family, unsigned short port);
