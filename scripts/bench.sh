@@ -124,7 +124,8 @@ PROBES_ALL = {"__tcp_close": 1, "tcp_rcv_state_process": 1,
               "tcp_timewait_state_process": 2, "tcp_keepalive_timer": 1,
               "tw_timer_handler": 1, "tcp_v4_send_synack": 1,
               "tcp_v6_send_synack": 1, "__inet_twsk_schedule": 1,
-              "inet_twsk_deschedule_put": 1, "inet_csk_reqsk_queue_drop": 1}
+              "inet_twsk_deschedule_put": 1, "inet_csk_reqsk_queue_drop": 1,
+              "tcp_time_wait": 1, "tcp_create_openreq_child": 1}
 
 
 def probes_on(fn, config, series):
@@ -133,7 +134,7 @@ def probes_on(fn, config, series):
         return {"tcp_timewait_state_process": 1,
                 "tcp_v4_send_synack": int(lost_isn),
                 "tcp_v6_send_synack": int(lost_isn)}.get(fn, 0)
-    if fn == "tcp_rcv_established":
+    if fn in ("tcp_rcv_established", "tcp_data_queue"):
         return int(config == "strict")
     return PROBES_ALL.get(fn, 0) if config in ("all", "strict") else 0
 

@@ -29,7 +29,8 @@ T=/sys/kernel/tracing
 HOOKED="tcp_close __tcp_close tcp_rcv_state_process tcp_timewait_state_process
 	tcp_rcv_established tcp_keepalive_timer tw_timer_handler tcp_set_state
 	tcp_v4_send_synack tcp_v6_send_synack __inet_twsk_schedule
-	inet_twsk_deschedule_put inet_csk_reqsk_queue_drop"
+	inet_twsk_deschedule_put inet_csk_reqsk_queue_drop tcp_data_queue
+	tcp_time_wait tcp_create_openreq_child"
 # "Every policy switched on": each knob away from its stock value.  The
 # lengths are longer than any run, so that socket populations stay those
 # of the stock kernel and only the cost of the hooks shows.

@@ -76,6 +76,7 @@ static const char * const hooked[] = {
 	"tcp_keepalive_timer", "tw_timer_handler", "tcp_set_state",
 	"tcp_v4_send_synack", "tcp_v6_send_synack", "__inet_twsk_schedule",
 	"inet_twsk_deschedule_put", "inet_csk_reqsk_queue_drop",
+	"tcp_data_queue", "tcp_time_wait", "tcp_create_openreq_child",
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
