@@ -161,6 +161,7 @@ echo "# vm: $rel ($accel${TT_VM_CLOCK:+, clock ${TT_VM_CLOCK}}), mode $mode; ker
 # is booted again, at most twice, each stalled kernel log kept; nothing
 # that happens after /init is ever retried.
 boot_s=${TT_VM_BOOT_TIMEOUT:-300}
+rm -f "$out"/console.stalled-*.log
 set +e
 stalled=0
 for attempt in 1 2 3; do
@@ -185,7 +186,7 @@ for attempt in 1 2 3; do
 	echo "# vm: $rel did not reach /init in ${boot_s}s (kernel log: $out/console.stalled-$attempt.log)"
 done
 if [ $stalled -eq 1 ]; then
-	status=124	# three stalled boots: the guest never ran, a hang
+	status=125	# three stalled boots: the guest never ran
 else
 	tail -n +1 -f --pid=$qpid "$tap"
 	wait $qpid
@@ -196,6 +197,7 @@ set -e
 fail=0
 case $status in
 124) echo "# vm: guest hung: killed after ${timeout_s}s"; fail=1 ;;
+125) echo "# vm: three boots stalled before /init"; fail=1 ;;
 0) echo "# vm: guest died without reporting (panic or reboot)"; fail=1 ;;
 *)
 	if [ $((status % 2)) -eq 1 ]; then
