@@ -45,6 +45,9 @@ result() {	# result NAME STATUS
 sh "$TOP/scripts/checkpatch.sh" >"$LOG/checkpatch.log" 2>&1
 result checkpatch $?
 
+sh "$TOP/scripts/check-man.sh" >"$LOG/man.log" 2>&1
+result man $?
+
 # Compiler (W=1) and sparse (C=2) must both be silent.
 for k in $build_kernels; do
 	make -C "$TOP" --no-print-directory module-"$k" \
