@@ -144,6 +144,37 @@ for k in "${kernels[@]}"; do
 	case "$k" in 6.1.0-*) cp "$f" "$out/" ;; esac
 done
 step $st "modules carry version $ver, their kernel's vermagic and a DKMS signature"
+
+# DKMS built what `make module-<kernel>` builds (Kbuild's feature
+# detection from the same headers): every section but debug information
+# (DKMS strips it) and strings (they hold the source path) has the same
+# size.  Compared for each kernel `make` has built for already.
+sections() {	# sections KO: name and size of the sections compared
+	xz -dcf <"$1" >"$out/cmp.ko"
+	size -A "$out/cmp.ko" | awk 'NR > 2 && $1 ~ /^\./ && $1 !~ /^\.(debug|rodata\.str)/ &&
+		$1 != ".comment" { print $1, $2 }'
+}
+st=0 cmp=
+for s in 6.1 6.12; do
+	rel=$(sh "$TOP/scripts/kernel.sh" release "$s" 2>/dev/null) || continue
+	mine=$BUILD/$s/tcp_teardown.ko
+	f=$(ls /lib/modules/"$rel"/updates/dkms/tcp_teardown.ko* 2>/dev/null | head -n 1)
+	[ -s "$mine" ] && [ -n "$f" ] || continue
+	sections "$mine" >"$out/sections-make-$s.txt"
+	sections "$f" >"$out/sections-dkms-$s.txt"
+	if diff "$out/sections-make-$s.txt" "$out/sections-dkms-$s.txt" >"$out/sections-$s.diff"; then
+		cmp="$cmp $s"
+	else
+		sed 's/^/# '"$s"' make vs DKMS: /' "$out/sections-$s.diff"
+		st=1
+	fi
+done
+rm -f "$out/cmp.ko"
+if [ -n "$cmp" ] || [ $st -ne 0 ]; then
+	step $st "DKMS built the same code as make for:$cmp"
+else
+	echo "# no module built by make to compare with (make module-6.1)"
+fi
 [ -e /var/lib/dkms/mok.pub ]
 step $? "DKMS's MOK certificate for mokutil --import: /var/lib/dkms/mok.pub"
 
