@@ -28,7 +28,8 @@
 # TT_VM_BOOT_TIMEOUT (seconds for the kernel to reach /init, default 300,
 # else it is booted again, at most three boots in all),
 # TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
-# instructions, one nanosecond each).
+# instructions, one nanosecond each), TT_VM_OUT (the directory of the
+# initramfs and the logs, default build/<kernel>/vm).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,7 +52,7 @@ rel=$("$TOP/scripts/kernel.sh" release "$series")
 # scripts/deps.sh unpacked it into (scripts/kernel.sh knows where).
 kimage_src=$("$TOP/scripts/kernel.sh" image "$series")
 kmodules=$("$TOP/scripts/kernel.sh" modules "$series")
-out=$BUILD/$series/vm
+out=${TT_VM_OUT:-$BUILD/$series/vm}
 timeout_s=${TT_VM_TIMEOUT:-2400}
 mkdir -p "$out" "$BUILD/guest"
 
