@@ -17,6 +17,8 @@
 #                            as JSON in build/bench/full.json
 #   make bench-smoke         the same harness in seconds (part of `make
 #                            check`): proves it works, judges no speed
+#   make deb                 the Debian package tcp-teardown-dkms_<version>_all.deb
+#                            (DKMS) in build/deb/ (scripts/deb.sh)
 #   make checkpatch | sparse | W1 | clean
 
 KERNEL ?= 6.1
@@ -37,7 +39,7 @@ KERNEL_SH := $(TOP)/scripts/kernel.sh
 SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
 
 .PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
-	bench bench-smoke \
+	bench bench-smoke deb \
 	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(VM_KERNELS))
 
 all: module
@@ -80,6 +82,11 @@ bench: $(addprefix module-,$(BENCH_KERNELS))
 
 bench-smoke: $(addprefix module-,$(VM_KERNELS))
 	@bash $(TOP)/scripts/bench.sh --smoke $(VM_KERNELS)
+
+# The package builds nothing: DKMS builds the module on the target
+# machine.  Needs dpkg-dev, debhelper and dh-dkms, not the rest of deps.
+deb:
+	@sh $(TOP)/scripts/deb.sh
 
 checkpatch: deps
 	@sh $(TOP)/scripts/checkpatch.sh

@@ -9,7 +9,11 @@
 # per kernel; a VM that fails without a failing case (kernel warning,
 # crash, hang) counts as one more failure.  bench-smoke (the benchmark
 # harness in seconds, every kernel) is one test: it passes when every
-# scenario produced well-formed results; it never judges speed.  Ends with
+# scenario produced well-formed results; it never judges speed.  The
+# manual page's check (scripts/check-man.sh) and the Debian package's test
+# (scripts/package-test.sh: build, install, DKMS for every host kernel,
+# remove, purge, then control_test on 6.1 with the DKMS-built module) are
+# one test each.  Ends with
 # "N passed, N failed, N skipped" and exits non-zero if anything failed.
 set -uo pipefail
 
@@ -40,6 +44,9 @@ result() {	# result NAME STATUS
 
 sh "$TOP/scripts/checkpatch.sh" >"$LOG/checkpatch.log" 2>&1
 result checkpatch $?
+
+sh "$TOP/scripts/check-man.sh" >"$LOG/man.log" 2>&1
+result man $?
 
 # Compiler (W=1) and sparse (C=2) must both be silent.
 for k in $build_kernels; do
@@ -77,6 +84,11 @@ for k in $vm_kernels; do
 		echo "not ok - vm-$k: the VM failed outside any test case"
 	fi
 done
+
+# The package test installs and purges tcp-teardown-dkms on this host
+# and leaves it as it found it.
+bash "$TOP/scripts/package-test.sh" >"$LOG/package.log" 2>&1
+result package $?
 
 bench=()
 for k in $vm_kernels; do

@@ -4,7 +4,12 @@
 # Boot a supported Debian kernel in QEMU with the module and the selftests.
 #
 #   vm.sh --kernel 6.1|6.12|7.3 --mode check|run|shell|bench [--tests "a b"]
-#         [--bench "full|smoke [rounds=N]"]
+#         [--bench "full|smoke [rounds=N]"] [--module FILE]
+#
+# --module: the tcp_teardown.ko to boot with (default: the one `make`
+#        built, build/<kernel>/tcp_teardown.ko), e.g. one DKMS built and
+#        installed under /lib/modules/<release>/updates/dkms/ (.ko.xz and
+#        .ko.zst are decompressed).
 #
 # check: runs every selftest binary, streams their KTAP here, and exits
 #        0 only if the guest reported success AND its kernel log holds no
@@ -23,18 +28,20 @@
 # TT_VM_BOOT_TIMEOUT (seconds for the kernel to reach /init, default 300,
 # else it is booted again, at most three boots in all),
 # TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
-# instructions, one nanosecond each).
+# instructions, one nanosecond each), TT_VM_OUT (the directory of the
+# initramfs and the logs, default build/<kernel>/vm).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${TT_BUILD:-$TOP/build}
-series=6.1 mode=check tests= bench=full
+series=6.1 mode=check tests= bench=full module=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	--bench) bench=$2; shift 2 ;;
+	--module) module=$2; shift 2 ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -45,7 +52,7 @@ rel=$("$TOP/scripts/kernel.sh" release "$series")
 # scripts/deps.sh unpacked it into (scripts/kernel.sh knows where).
 kimage_src=$("$TOP/scripts/kernel.sh" image "$series")
 kmodules=$("$TOP/scripts/kernel.sh" modules "$series")
-out=$BUILD/$series/vm
+out=${TT_VM_OUT:-$BUILD/$series/vm}
 timeout_s=${TT_VM_TIMEOUT:-2400}
 mkdir -p "$out" "$BUILD/guest"
 
@@ -75,7 +82,12 @@ guest_tool tt-poweroff "$TOP/scripts/guest/tt-poweroff.c"
 guest_tool tt-demo "$TOP/scripts/guest/tt-demo.c" "${helpers[@]}"
 guest_tool tt-bench "$TOP/scripts/guest/tt-bench.c" "${helpers[@]}"
 
-cp "$BUILD/$series/tcp_teardown.ko" "$root/lib/tcp_teardown.ko"
+module=${module:-$BUILD/$series/tcp_teardown.ko}
+case "$module" in
+*.xz) xz -dc "$module" >"$root/lib/tcp_teardown.ko" ;;
+*.zst) zstd -qdc "$module" >"$root/lib/tcp_teardown.ko" ;;
+*) cp "$module" "$root/lib/tcp_teardown.ko" ;;
+esac
 # The kernel's own modules the tests need, decompressed: busybox insmod
 # would hand a compressed image to init_module().
 for m in veth tun inet_diag tcp_diag; do
@@ -154,6 +166,7 @@ fi
 console=$out/console.log tap=$out/tap.log
 : >"$tap"
 echo "# vm: $rel ($accel${TT_VM_CLOCK:+, clock ${TT_VM_CLOCK}}), mode $mode; kernel log: $console"
+echo "# vm: module $module, sha256 $(sha256sum <"$root/lib/tcp_teardown.ko" | cut -d' ' -f1)"
 # Under emulation on a loaded host a kernel now and then stalls for good
 # early in boot, before /init and so before the module or any test (seen
 # with 7.3: its timer calibration fails and it never gets past SMP
