@@ -21,6 +21,7 @@
 #include <net/tcp.h>
 
 #include "tcp_teardown.h"
+#include "trace.h"
 
 static struct workqueue_struct *tt_wq;
 
@@ -51,6 +52,22 @@ static struct tt_abort *tt_abort_find(const struct sock *sk)
 		if (a->sk == sk)
 			return a;
 	return NULL;
+}
+
+/* The event of the decision that @counter counts. */
+static void tt_abort_trace(struct sock *sk, enum tt_counter_id counter,
+			   int err)
+{
+	switch (counter) {
+	case TT_STAT_hd_shut_rd_rst:
+		trace_hd_shut_rd_rst(sk, err);
+		break;
+	case TT_STAT_fw2_idle_aborts:
+		trace_fw2_idle_abort(sk, err);
+		break;
+	default:
+		break;
+	}
 }
 
 static void tt_abort_work(struct work_struct *work)
@@ -91,8 +108,10 @@ static void tt_abort_work(struct work_struct *work)
 	/* tcp_abort() says -ENOENT when the socket is closed already. */
 	if (go && !tcp_abort(sk, err)) {
 		tn = tt_net(sock_net(sk));
-		if (tt_net_live(tn))
+		if (tt_net_live(tn)) {
 			tt_count(tn, counter);
+			tt_abort_trace(sk, counter, err);
+		}
 	}
 	if (!still) {
 		spin_lock_irqsave(&tt_abort_lock, flags);

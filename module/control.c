@@ -11,6 +11,8 @@
  *    very same storage as its sysctls, for tools that do not enter a
  *    namespace; /sys/kernel/tcp_teardown/stats/<counter>: every counter
  *    summed over all namespaces, alive or gone.
+ *  - /proc/net/stat/tcp_teardown: the same counters per CPU, in the
+ *    format of the other files there, which lnstat(8) reads and sums.
  *  - module parameters: the load-time defaults, read-only afterwards.
  *
  * All three accept exactly one decimal integer within the knob's range,
@@ -414,6 +416,40 @@ static int tt_proc_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * ---- /proc/net/stat/tcp_teardown: this namespace's counters, per CPU ----
+ *
+ * What lnstat (iproute2) reads from every file of /proc/net/stat: a line
+ * of field names, then one line per possible CPU of as many hex values.
+ * lnstat sums the lines and shows rates, but for its first field, which
+ * it takes as a gauge of current entries (in rt_cache, nf_conntrack): the
+ * module keeps no table, so "entries" is 0.
+ */
+/* lnstat.h: LNSTAT_MAX_FIELDS_PER_LINE; fields past it are not read. */
+#define TT_LNSTAT_MAX_FIELDS	32
+static_assert(1 + TT_NR_COUNTERS <= TT_LNSTAT_MAX_FIELDS);
+
+static int tt_proc_stat_show(struct seq_file *seq, void *v)
+{
+	struct tt_net *tn = tt_net(seq_file_single_net(seq));
+	const struct tt_stats *st;
+	unsigned int i;
+	int cpu;
+
+	seq_puts(seq, "entries");
+	for (i = 0; i < TT_NR_COUNTERS; i++)
+		seq_printf(seq, " %s", tt_counter_name[i]);
+	seq_putc(seq, '\n');
+	for_each_possible_cpu(cpu) {
+		st = per_cpu_ptr(tn->stats, cpu);
+		seq_printf(seq, "%08x", 0);
+		for (i = 0; i < TT_NR_COUNTERS; i++)
+			seq_printf(seq, " %08llx", READ_ONCE(st->val[i]));
+		seq_putc(seq, '\n');
+	}
+	return 0;
+}
+
 /* ---- pernet operations ---- */
 
 static int __net_init tt_net_init(struct net *net)
@@ -439,6 +475,11 @@ static int __net_init tt_net_init(struct net *net)
 		err = -ENOMEM;
 		goto err_sysctl;
 	}
+	if (!proc_create_net_single("tcp_teardown", 0444, net->proc_net_stat,
+				    tt_proc_stat_show, NULL)) {
+		err = -ENOMEM;
+		goto err_proc;
+	}
 
 	/* Publish: hooks may now count into tn->stats. */
 	smp_store_release(&tn->live, true);
@@ -446,6 +487,8 @@ static int __net_init tt_net_init(struct net *net)
 	tt_net_update_sets(tn, true);
 	return 0;
 
+err_proc:
+	remove_proc_entry("tcp_teardown", net->proc_net);
 err_sysctl:
 	tt_sysctl_unregister(tn);
 err_stats:
@@ -459,6 +502,7 @@ static void __net_exit tt_net_exit(struct net *net)
 	unsigned int i;
 
 	WRITE_ONCE(tn->live, false);
+	remove_proc_entry("tcp_teardown", net->proc_net_stat);
 	remove_proc_entry("tcp_teardown", net->proc_net);
 	/* After this no write can change a knob of this namespace. */
 	tt_sysctl_unregister(tn);

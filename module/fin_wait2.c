@@ -80,6 +80,7 @@
 
 #include "compat.h"
 #include "tcp_teardown.h"
+#include "trace.h"
 
 /* ---- orphans ---- */
 
@@ -301,8 +302,10 @@ static void tt_fw2_keepalive_entry(struct ftrace_regs *fregs)
 	/* Skip the mini-socket: the stock timer resets and kills instead. */
 	WRITE_ONCE(tp->linger2, -1);
 	tn = tt_net_enabled(sock_net(sk));
-	if (tn)
+	if (tn) {
 		tt_count(tn, TT_STAT_fw2_orphan_expired_rst);
+		trace_fw2_orphan_expired_rst(sk);
+	}
 }
 
 /* tw_timer_handler(struct timer_list *t): a mini-socket's time is up. */
@@ -316,8 +319,10 @@ static void tt_fw2_tw_expiry_entry(struct ftrace_regs *fregs)
 	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
 		return;
 	tn = tt_net_enabled(twsk_net(tw));
-	if (tn && tt_fw2_orphan_policy(tn))
+	if (tn && tt_fw2_orphan_policy(tn)) {
 		tt_count(tn, TT_STAT_fw2_orphan_expired_silent);
+		trace_fw2_orphan_expired_silent((struct sock *)tw);
+	}
 }
 
 /* ---- half-closed sockets still open: the idle timeout ---- */
@@ -352,8 +357,10 @@ static void tt_fw2_release(struct tt_fw2_entry *e)
 {
 	struct tt_net *tn = tt_net(sock_net(e->sk));
 
-	if (tt_net_live(tn))
+	if (tt_net_live(tn)) {
 		tt_count(tn, TT_STAT_fw2_idle_released);
+		trace_fw2_idle_released(e->sk);
+	}
 	sock_put(e->sk);
 	kfree(e);
 }
@@ -463,6 +470,8 @@ static void tt_fw2_track(struct tt_net *tn, struct sock *sk, int ms)
 	mod_timer(&e->timer, jiffies + msecs_to_jiffies(ms));
 	spin_unlock_irqrestore(&tt_fw2_lock, flags);
 	tt_count(tn, TT_STAT_fw2_idle_tracked);
+	/* What the limit ends in: tcp_abort() resets FIN_WAIT_2. */
+	trace_fw2_idle_tracked(sk, ms, true);
 }
 
 /* Let the timer free @sk's entry now rather than at its next expiry. */
@@ -517,6 +526,7 @@ void tt_fin_wait2_close(struct tt_net *tn, struct sock *sk)
 		rst = false;
 	WRITE_ONCE(tp->linger2, tt_fw2_linger_for(tmo, rst));
 	tt_count(tn, TT_STAT_fw2_orphan_timeout_set);
+	trace_fw2_orphan_timeout_set(sk, jiffies_to_msecs(tmo), rst);
 }
 
 /*

@@ -89,6 +89,7 @@
 
 #include "compat.h"
 #include "tcp_teardown.h"
+#include "trace.h"
 
 enum {
 	TT_HD_GRACEFUL = 0,
@@ -281,10 +282,12 @@ void tt_half_duplex_close(struct tt_net *tn, struct sock *sk)
 	if (mode != TT_HD_GRACEFUL ||
 	    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
 		tt_count(tn, TT_STAT_hd_close_rst);
+		trace_hd_close_rst(sk, unread, mode);
 		return;
 	}
 	__skb_queue_purge(&sk->sk_receive_queue);
 	tt_count(tn, TT_STAT_hd_close_fin);
+	trace_hd_close_fin(sk, unread, mode);
 }
 
 /* ---- data after close on a full socket ---- */
@@ -348,19 +351,20 @@ static void tt_swallow(struct tt_net *tn, struct sock *sk, struct sk_buff *skb,
 	struct tcp_sock *tp = tcp_sk(sk);
 	u32 data_end = tt_data_end(skb, th);
 	unsigned int hdr_len = th->doff * 4;
+	u32 seq = cb->seq, rcv_nxt = tp->rcv_nxt, fresh = 0;
 
-	if (!after(cb->seq, tp->rcv_nxt)) {
-		u32 fresh = data_end - tp->rcv_nxt;
-
+	if (!after(seq, rcv_nxt)) {
+		fresh = data_end - rcv_nxt;
 		WRITE_ONCE(tp->rcv_nxt, data_end);
 		tp->bytes_received += fresh;
 		cb->seq = data_end;
 		tt_count_add(tn, TT_STAT_hd_after_close_acked_bytes, fresh);
 	} else {
-		cb->seq = tp->rcv_nxt;
-		cb->end_seq = tp->rcv_nxt;
+		cb->seq = rcv_nxt;
+		cb->end_seq = rcv_nxt;
 	}
 	tt_count(tn, TT_STAT_hd_after_close_acked_segs);
+	trace_hd_after_close_acked(sk, seq, data_end, rcv_nxt, fresh);
 	tt_keep_full_sock(sk, skb, th);
 
 	/*
@@ -402,6 +406,9 @@ static void tt_hd_rcv_state_entry(struct ftrace_regs *fregs)
 		break;
 	case TT_HD_STRICT:
 		tt_count(tn, TT_STAT_hd_after_close_rst);
+		trace_hd_after_close_rst(sk, TCP_SKB_CB(skb)->seq,
+					 tt_data_end(skb, th),
+					 tcp_sk(sk)->rcv_nxt, 0);
 		break;
 	}
 }
@@ -420,7 +427,7 @@ static void tt_hd_timewait_entry(struct ftrace_regs *fregs)
 	const struct tcphdr *th = (const struct tcphdr *)tt_hook_arg(fregs, 2);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
 	struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-	u32 rcv_nxt, data_end;
+	u32 rcv_nxt, data_end, seq = cb->seq;
 	struct tt_net *tn;
 
 	if (READ_ONCE(tw->tw_substate) != TCP_FIN_WAIT2)
@@ -438,19 +445,26 @@ static void tt_hd_timewait_entry(struct ftrace_regs *fregs)
 		break;
 	case TT_HD_STRICT:
 		tt_count(tn, TT_STAT_hd_after_close_rst);
+		trace_hd_after_close_rst((struct sock *)tw, seq, data_end,
+					 rcv_nxt, 0);
 		return;
 	default:
 		return;
 	}
 
-	if (!after(cb->seq, rcv_nxt)) {
+	if (!after(seq, rcv_nxt)) {
 		/* No lock guards a mini-socket: a racing segment wins. */
 		if (cmpxchg(&tcptw->tw_rcv_nxt, rcv_nxt, data_end) != rcv_nxt)
 			return;
 		tt_count_add(tn, TT_STAT_hd_after_close_acked_bytes,
 			     data_end - rcv_nxt);
+		trace_hd_after_close_acked((struct sock *)tw, seq, data_end,
+					   rcv_nxt, data_end - rcv_nxt);
 		rcv_nxt = data_end;
 		cb->seq = data_end;
+	} else {
+		trace_hd_after_close_acked((struct sock *)tw, seq, data_end,
+					   rcv_nxt, 0);
 	}
 	tt_count(tn, TT_STAT_hd_after_close_acked_segs);
 	/* A FIN now directly follows tw_rcv_nxt: the kernel handles it. */

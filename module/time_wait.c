@@ -78,6 +78,7 @@
 
 #include "compat.h"
 #include "tcp_teardown.h"
+#include "trace.h"
 
 enum {
 	TT_TW_REOPEN_NEVER = 0,
@@ -294,6 +295,24 @@ static unsigned long tt_tw_refuse(struct inet_timewait_sock *tw)
 	return TCP_TW_SUCCESS;
 }
 
+/*
+ * The kernel refused the SYN itself.  With TCP_TW_SUCCESS it has dropped
+ * the caller's reference to the tw, which a concurrent deschedule may
+ * have made the last: the event takes one of its own first, as lookups
+ * do (the timewait slab is SLAB_TYPESAFE_BY_RCU and the caller runs in
+ * an RCU read-side section), and only if the event is on.
+ */
+static void tt_tw_trace_refused_stock(const struct tt_tw_syn *d, int mode,
+				      unsigned long verdict)
+{
+	if (!trace_tw_syn_refused_stock_enabled() ||
+	    !refcount_inc_not_zero(&d->tw->tw_refcnt))
+		return;
+	trace_tw_syn_refused_stock((struct sock *)d->tw, d->seq, d->rcv_nxt,
+				   mode, verdict);
+	inet_twsk_put(d->tw);
+}
+
 static int tt_tw_state_return(struct kretprobe_instance *ri,
 			      struct pt_regs *regs)
 {
@@ -301,32 +320,50 @@ static int tt_tw_state_return(struct kretprobe_instance *ri,
 	struct tcp_timewait_sock *tcptw;
 	struct tt_tw_reopen *r;
 	bool by_seq;
-	int mode;
+	int mode, ms;
 
 	if (d->fin_wait2) {
+		ms = tt_knob(d->tn, TT_KNOB_time_wait_ms);
 		/* TCP_TW_ACK: the caller still holds the tw */
 		if (regs_return_value(regs) == TCP_TW_ACK &&
 		    READ_ONCE(d->tw->tw_substate) == TCP_TIME_WAIT &&
-		    tt_knob(d->tn, TT_KNOB_time_wait_ms) !=
-		    jiffies_to_msecs(TCP_TIMEWAIT_LEN))
+		    ms != jiffies_to_msecs(TCP_TIMEWAIT_LEN)) {
 			tt_count(d->tn, TT_STAT_tw_length_set);
+			trace_tw_length_set((struct sock *)d->tw, ms);
+		}
 		return 0;
 	}
+	mode = tt_knob(d->tn, TT_KNOB_tw_reopen);
 	if (regs_return_value(regs) != TCP_TW_SYN) {
 		tt_count(d->tn, TT_STAT_tw_syn_refused_stock);
+		tt_tw_trace_refused_stock(d, mode, regs_return_value(regs));
 		return 0;
 	}
 	by_seq = after(d->seq, d->rcv_nxt);
-	mode = tt_knob(d->tn, TT_KNOB_tw_reopen);
 	if (mode == TT_TW_REOPEN_NEVER ||
 	    (mode == TT_TW_REOPEN_SEQ && !by_seq)) {
-		tt_count(d->tn, mode == TT_TW_REOPEN_NEVER ?
-			 TT_STAT_tw_syn_refused_never :
-			 TT_STAT_tw_syn_refused_ts);
+		if (mode == TT_TW_REOPEN_NEVER) {
+			tt_count(d->tn, TT_STAT_tw_syn_refused_never);
+			trace_tw_syn_refused_never((struct sock *)d->tw, d->seq,
+						   d->rcv_nxt, mode,
+						   TCP_TW_SYN);
+		} else {
+			tt_count(d->tn, TT_STAT_tw_syn_refused_ts);
+			trace_tw_syn_refused_ts((struct sock *)d->tw, d->seq,
+						d->rcv_nxt, mode, TCP_TW_SYN);
+		}
 		regs_set_return_value(regs, tt_tw_refuse(d->tw));
 		return 0;
 	}
-	tt_count(d->tn, by_seq ? TT_STAT_tw_reopen_seq : TT_STAT_tw_reopen_ts);
+	if (by_seq) {
+		tt_count(d->tn, TT_STAT_tw_reopen_seq);
+		trace_tw_reopen_seq((struct sock *)d->tw, d->seq, d->rcv_nxt,
+				    mode, TCP_TW_SYN);
+	} else {
+		tt_count(d->tn, TT_STAT_tw_reopen_ts);
+		trace_tw_reopen_ts((struct sock *)d->tw, d->seq, d->rcv_nxt,
+				   mode, TCP_TW_SYN);
+	}
 
 	/* The tw is gone by the time the SYN-ACK is built: keep a copy. */
 	tcptw = tcp_twsk((struct sock *)d->tw);
@@ -414,8 +451,10 @@ static void tt_tw_restore(struct tt_tw_parked *p, bool count)
 	tt_tw_hide(p, false);
 	/* After the flip: a reader of the counter finds the socket back. */
 	smp_wmb();
-	if (count && tt_net_live(tn))
+	if (count && tt_net_live(tn)) {
 		tt_count(tn, TT_STAT_tw_restored);
+		trace_tw_restored((struct sock *)p->tw);
+	}
 	inet_twsk_put(p->tw);
 	tt_tw_req_put(p->req);
 	kfree(p);
@@ -424,6 +463,7 @@ static void tt_tw_restore(struct tt_tw_parked *p, bool count)
 /* The new incarnation is there: the old one goes for good. */
 static void tt_tw_retire(struct tt_tw_parked *p)
 {
+	trace_tw_retired((struct sock *)p->tw);
 	inet_twsk_deschedule_put(p->tw);
 	tt_tw_req_put(p->req);
 	kfree(p);
@@ -676,7 +716,7 @@ static void tt_tw_synack_entry(struct ftrace_regs *fregs)
 	struct tt_conn_id id;
 	bool untrackable;
 	struct tt_net *tn;
-	u32 isn;
+	u32 from, isn;
 
 	if (!r->armed)
 		return;
@@ -706,20 +746,26 @@ static void tt_tw_synack_entry(struct ftrace_regs *fregs)
 	if (r->parked)
 		tt_tw_track(r->tw, req, untrackable);
 
-	isn = tcp_rsk(req)->snt_isn;
-	if ((s32)(isn - r->isn_floor) >= 0)
+	from = tcp_rsk(req)->snt_isn;
+	if ((s32)(from - r->isn_floor) >= 0)
 		return;
 	tn = tt_net(read_pnet(&req->__req_common.skc_net));
 	if (untrackable) {
-		if (tt_net_live(tn))
+		if (tt_net_live(tn)) {
 			tt_count(tn, TT_STAT_tw_isn_not_raised);
+			trace_tw_isn_not_raised(req_to_sk(req), from, from,
+						r->isn_floor);
+		}
 		return;
 	}
 	isn = r->isn_floor +
 	      (get_random_u32() & (BIT(TT_TW_ISN_RANDOM_BITS) - 1));
-	tcp_rsk(req)->snt_isn = isn ? isn : 1;	/* 0 means "no ISN yet" */
-	if (tt_net_live(tn))
+	isn = isn ? isn : 1;	/* 0 means "no ISN yet" */
+	tcp_rsk(req)->snt_isn = isn;
+	if (tt_net_live(tn)) {
 		tt_count(tn, TT_STAT_tw_isn_raised);
+		trace_tw_isn_raised(req_to_sk(req), from, isn, r->isn_floor);
+	}
 }
 
 /* ---- TIME-WAIT length ---- */
@@ -813,8 +859,10 @@ static void tt_tw_schedule_entry(struct ftrace_regs *fregs)
 		return;
 	tt_hook_set_arg(fregs, 1, msecs_to_jiffies(ms));
 	/* Entering TIME-WAIT from the FIN_WAIT2 minisock is counted above. */
-	if (!rearm)
+	if (!rearm) {
 		tt_count(tn, TT_STAT_tw_length_set);
+		trace_tw_length_set((struct sock *)tw, ms);
+	}
 }
 
 static struct tt_hook tt_tw_synack4_hook = {
