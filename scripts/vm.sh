@@ -147,9 +147,17 @@ if [ "$accel" = auto ]; then
 	fi
 	accel=$(cat "$cache")
 fi
+# One host thread runs both vCPUs (thread=single).  With one thread per
+# vCPU, QEMU 7.2 lets a vCPU run code another vCPU has just patched in
+# its old form: Linux 6.12 then dies of an "Oops: int3" in softirq at a
+# site being patched (ftrace, kprobes, jump labels), with or without
+# this module -- reproduced with the kernel's own function tracer and
+# kprobe events while segments flowed; none in 400 cycles of either
+# loop with thread=single (Documentation/performance.rst).  The vCPUs still interleave, so races
+# between them are still exercised.  TT_TCG_THREAD=multi: the old way.
 case "$accel" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
-*) qemu+=(-accel tcg -cpu max) ;;
+*) qemu+=(-accel "tcg,thread=${TT_TCG_THREAD:-single}" -cpu max) ;;
 esac
 # Under emulation the guest's clock may count instructions instead of
 # host time (the benchmarks; see Documentation/performance.rst): one

@@ -84,7 +84,8 @@ static int trace_start(void)
 		return ret;
 	/*
 	 * Recording task names would switch on the sched tracepoints, whose
-	 * live patching once crashed a TCG guest (performance.rst): off,
+	 * live patching is more text patching than the test needs
+	 * (performance.rst, "Live patching under emulation"): off,
 	 * before the instance inherits the option.
 	 */
 	ret = tt_write_str(TRACEFS "/options/record-cmd", "0");
