@@ -1682,6 +1682,87 @@ TEST_F_TIMEOUT(loaded, counters_never_decrease, TT_TIMEOUT(90))
 	close(ns);
 }
 
+/*
+ * Connections through every hooked path: one ends in a RST (linger 0),
+ * the next the usual way, the client first, so that the server's FIN
+ * reaches the client's FIN_WAIT_2/TIME-WAIT minisocket.
+ */
+static int churn_mixed_child(void *arg)
+{
+	unsigned short port;
+	int lfd, c, a;
+	bool rst = false;
+
+	(void)arg;
+	lfd = tt_tcp_listen(64, &port);
+	if (lfd < 0)
+		return 1;
+	for (;;) {
+		if (tt_tcp_pair(lfd, port, &c, &a)) {
+			tt_msleep(1);
+			continue;
+		}
+		rst = !rst;
+		if (rst)
+			tt_tcp_set_linger0(c);
+		else
+			tt_tcp_send_recv(c, a, "x");
+		close(c);
+		close(a);
+	}
+}
+
+#define ARMING_CYCLES	30
+
+/*
+ * Arming and disarming patch kernel text that the other CPU is running:
+ * every set comes and goes ARMING_CYCLES times here while connections
+ * churn through the hooked functions.  (The loop that showed QEMU's
+ * multi-threaded TCG running stale patched code: scripts/vm.sh.)
+ */
+TEST_F_TIMEOUT(loaded, arming_under_traffic, TT_TIMEOUT(300))
+{
+	static const char *const knobs[][3] = {	/* name, on, default */
+		{ "half_duplex_close", "2\n", "1\n" },
+		{ "fin_wait2_timeout_ms", "3000\n", "0\n" },
+		{ "fin_wait2_rst", "1\n", "0\n" },
+		{ "fin_wait2_idle_ms", "5000\n", "0\n" },
+		{ "tw_reopen", "1\n", "2\n" },
+		{ "time_wait_ms", "5000\n", "60000\n" },
+		{ "tw_restore", "1\n", "0\n" },
+	};
+	long long ops0, ops;
+	unsigned int k, v;
+	int ns, i, ret;
+
+	ns = tt_netns_new();
+	ASSERT_LE(0, ns);
+	ops0 = hook_ops(_metadata);
+	self->child = tt_child_start(churn_mixed_child, NULL);
+	ASSERT_LT(0, self->child);
+	for (i = 0; i < ARMING_CYCLES; i++) {
+		for (v = 1; v <= 2; v++) {
+			for (k = 0; k < ARRAY_SIZE(knobs); k++) {
+				ret = tt_knob_write(TT_SYSCTL_DIR, knobs[k][0],
+						    knobs[k][v]);
+				ASSERT_EQ(0, ret)
+					TH_LOG("%s: %s", knobs[k][0],
+					       strerror(-ret));
+			}
+		}
+	}
+	ops = hook_ops(_metadata) - ops0;
+	/* every cycle armed and disarmed each set at least once */
+	ASSERT_LE(2 * ARMING_CYCLES, ops);
+	TH_LOG("%d cycles: %lld arm and disarm operations under traffic",
+	       ARMING_CYCLES, ops);
+	kill(self->child, SIGKILL);
+	ASSERT_EQ(256 + SIGKILL, tt_child_wait(self->child))
+		TH_LOG("churner died early");
+	self->child = 0;
+	close(ns);
+}
+
 #define BURST_PAIRS	3
 
 /* In a netns of its own, open and close some connections, then exit. */
