@@ -21,6 +21,19 @@
 void tt_trace_conn(const struct sock *sk, u64 *cookie, unsigned int *ino,
 		   u16 *family, u16 *sport, u16 *dport, u8 *saddr, u8 *daddr);
 
+/*
+ * The connection, first in every event (netns_cookie, netns_ino, family,
+ * sport, dport, saddr, daddr): tt_trace_conn() fills it in from the
+ * sock_common of a full, timewait or request socket.
+ */
+#define TT_CONN_ASSIGN							\
+	tt_trace_conn(sk, &__entry->netns_cookie, &__entry->netns_ino,	\
+		      &__entry->family, &__entry->sport, &__entry->dport,	\
+		      __entry->saddr, __entry->daddr)
+
+#define TT_CONN_FMT							\
+	"netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u"
+
 /* a decision on a connection that no value drove but time */
 DECLARE_EVENT_CLASS(tt_conn,
 		    TP_PROTO(const struct sock *sk),
@@ -32,37 +45,23 @@ DECLARE_EVENT_CLASS(tt_conn,
 				     __field(u16, dport)
 				     __array(u8, saddr, 16)
 				     __array(u8, daddr, 16)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u",
+		    TP_fast_assign(TT_CONN_ASSIGN;),
+		    TP_printk(TT_CONN_FMT,
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport)
 );
 
-DEFINE_EVENT(tt_conn, fw2_orphan_expired_silent,
-	     TP_PROTO(const struct sock *sk),
-	     TP_ARGS(sk));
+#define TT_CONN_EVENT(name)						\
+	DEFINE_EVENT(tt_conn, name,					\
+		     TP_PROTO(const struct sock *sk),			\
+		     TP_ARGS(sk))
 
-DEFINE_EVENT(tt_conn, fw2_orphan_expired_rst,
-	     TP_PROTO(const struct sock *sk),
-	     TP_ARGS(sk));
-
-DEFINE_EVENT(tt_conn, fw2_idle_released,
-	     TP_PROTO(const struct sock *sk),
-	     TP_ARGS(sk));
-
-DEFINE_EVENT(tt_conn, tw_restored,
-	     TP_PROTO(const struct sock *sk),
-	     TP_ARGS(sk));
-
-DEFINE_EVENT(tt_conn, tw_retired,
-	     TP_PROTO(const struct sock *sk),
-	     TP_ARGS(sk));
+TT_CONN_EVENT(fw2_orphan_expired_silent);
+TT_CONN_EVENT(fw2_orphan_expired_rst);
+TT_CONN_EVENT(fw2_idle_released);
+TT_CONN_EVENT(tw_restored);
+TT_CONN_EVENT(tw_retired);
 
 /* half_duplex.c: close() with @unread bytes unread; @mode: half_duplex_close */
 DECLARE_EVENT_CLASS(tt_hd_close,
@@ -77,15 +76,10 @@ DECLARE_EVENT_CLASS(tt_hd_close,
 				     __array(u8, daddr, 16)
 				     __field(u32, unread)
 				     __field(int, mode)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->unread = unread;
 				   __entry->mode = mode;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u unread=%u mode=%d",
+		    TP_printk(TT_CONN_FMT " unread=%u mode=%d",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->unread,
@@ -119,17 +113,12 @@ DECLARE_EVENT_CLASS(tt_hd_after_close,
 				     __field(u32, end)
 				     __field(u32, rcv_nxt)
 				     __field(u32, acked)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->seq = seq;
 				   __entry->end = end;
 				   __entry->rcv_nxt = rcv_nxt;
 				   __entry->acked = acked;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u seq=%u end=%u rcv_nxt=%u acked=%u",
+		    TP_printk(TT_CONN_FMT " seq=%u end=%u rcv_nxt=%u acked=%u",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->seq,
@@ -158,14 +147,9 @@ DECLARE_EVENT_CLASS(tt_abort,
 				     __array(u8, saddr, 16)
 				     __array(u8, daddr, 16)
 				     __field(int, err)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->err = err;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u err=%d",
+		    TP_printk(TT_CONN_FMT " err=%d",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->err)
@@ -196,15 +180,10 @@ DECLARE_EVENT_CLASS(tt_fw2_time,
 				     __array(u8, daddr, 16)
 				     __field(unsigned int, ms)
 				     __field(bool, rst)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->ms = ms;
 				   __entry->rst = rst;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u ms=%u rst=%d",
+		    TP_printk(TT_CONN_FMT " ms=%u rst=%d",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->ms,
@@ -239,47 +218,29 @@ DECLARE_EVENT_CLASS(tt_tw_syn,
 				     __field(u32, rcv_nxt)
 				     __field(int, mode)
 				     __field(int, verdict)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->seq = seq;
 				   __entry->rcv_nxt = rcv_nxt;
 				   __entry->mode = mode;
 				   __entry->verdict = verdict;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u seq=%u rcv_nxt=%u mode=%d verdict=%d",
+		    TP_printk(TT_CONN_FMT " seq=%u rcv_nxt=%u mode=%d verdict=%d",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->seq,
 			      __entry->rcv_nxt, __entry->mode, __entry->verdict)
 );
 
-DEFINE_EVENT(tt_tw_syn, tw_reopen_seq,
-	     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt, int mode,
-		      int verdict),
-	     TP_ARGS(sk, seq, rcv_nxt, mode, verdict));
+#define TT_TW_SYN_EVENT(name)						\
+	DEFINE_EVENT(tt_tw_syn, name,					\
+		     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt,	\
+			      int mode, int verdict),			\
+		     TP_ARGS(sk, seq, rcv_nxt, mode, verdict))
 
-DEFINE_EVENT(tt_tw_syn, tw_reopen_ts,
-	     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt, int mode,
-		      int verdict),
-	     TP_ARGS(sk, seq, rcv_nxt, mode, verdict));
-
-DEFINE_EVENT(tt_tw_syn, tw_syn_refused_never,
-	     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt, int mode,
-		      int verdict),
-	     TP_ARGS(sk, seq, rcv_nxt, mode, verdict));
-
-DEFINE_EVENT(tt_tw_syn, tw_syn_refused_ts,
-	     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt, int mode,
-		      int verdict),
-	     TP_ARGS(sk, seq, rcv_nxt, mode, verdict));
-
-DEFINE_EVENT(tt_tw_syn, tw_syn_refused_stock,
-	     TP_PROTO(const struct sock *sk, u32 seq, u32 rcv_nxt, int mode,
-		      int verdict),
-	     TP_ARGS(sk, seq, rcv_nxt, mode, verdict));
+TT_TW_SYN_EVENT(tw_reopen_seq);
+TT_TW_SYN_EVENT(tw_reopen_ts);
+TT_TW_SYN_EVENT(tw_syn_refused_never);
+TT_TW_SYN_EVENT(tw_syn_refused_ts);
+TT_TW_SYN_EVENT(tw_syn_refused_stock);
 
 /*
  * time_wait.c: the ISN of a request that reopens a TIME-WAIT: the
@@ -299,16 +260,11 @@ DECLARE_EVENT_CLASS(tt_tw_isn,
 				     __field(u32, from)
 				     __field(u32, to)
 				     __field(u32, floor)),
-		    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-						 &__entry->netns_ino,
-						 &__entry->family,
-						 &__entry->sport,
-						 &__entry->dport,
-						 __entry->saddr, __entry->daddr);
+		    TP_fast_assign(TT_CONN_ASSIGN;
 				   __entry->from = from;
 				   __entry->to = to;
 				   __entry->floor = floor;),
-		    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u from=%u to=%u floor=%u",
+		    TP_printk(TT_CONN_FMT " from=%u to=%u floor=%u",
 			      __entry->netns_ino, __entry->netns_cookie,
 			      __entry->family, __entry->saddr, __entry->sport,
 			      __entry->daddr, __entry->dport, __entry->from,
@@ -328,22 +284,19 @@ TRACE_EVENT(tw_length_set,
 	    TP_PROTO(const struct sock *sk, unsigned int ms),
 	    TP_ARGS(sk, ms),
 	    TP_STRUCT__entry(__field(u64, netns_cookie)
-			     __field(unsigned int, netns_ino)
-			     __field(u16, family)
-			     __field(u16, sport)
-			     __field(u16, dport)
-			     __array(u8, saddr, 16)
-			     __array(u8, daddr, 16)
+				     __field(unsigned int, netns_ino)
+				     __field(u16, family)
+				     __field(u16, sport)
+				     __field(u16, dport)
+				     __array(u8, saddr, 16)
+				     __array(u8, daddr, 16)
 			     __field(unsigned int, ms)),
-	    TP_fast_assign(tt_trace_conn(sk, &__entry->netns_cookie,
-					 &__entry->netns_ino, &__entry->family,
-					 &__entry->sport, &__entry->dport,
-					 __entry->saddr, __entry->daddr);
+	    TP_fast_assign(TT_CONN_ASSIGN;
 			   __entry->ms = ms;),
-	    TP_printk("netns_ino=%u netns_cookie=%llu family=%u src=[%pI6c]:%u dst=[%pI6c]:%u ms=%u",
+	    TP_printk(TT_CONN_FMT " ms=%u",
 		      __entry->netns_ino, __entry->netns_cookie,
-		      __entry->family, __entry->saddr, __entry->sport,
-		      __entry->daddr, __entry->dport, __entry->ms)
+			      __entry->family, __entry->saddr, __entry->sport,
+			      __entry->daddr, __entry->dport, __entry->ms)
 );
 
 #endif /* _TT_TRACE_H */

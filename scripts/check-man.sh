@@ -12,8 +12,8 @@
 #     tw_* time-wait.rst, fw2_* fin-wait2.rst, close_calls admin-guide.rst),
 #     and those list no other counter;
 #   - if the module has trace events (TRACE_EVENT(name, DEFINE_EVENT(class,
-#     name in module/*trace*.h), each one is in tcp_teardown(7) (TRACE
-#     EVENTS); without such a header the page lists none;
+#     name, or a macro wrapping DEFINE_EVENT, in module/*trace*.h), each
+#     one is in tcp_teardown(7) (TRACE EVENTS); without such a header the page lists none;
 #   - mandoc -Tlint, man --warnings and lexgrog accept the page.
 #
 # Prints what is wrong; exits non-zero if anything is.
@@ -120,8 +120,17 @@ for h in sorted(glob.glob(f"{top}/module/*trace*.h")):
         src = f.read()
     for m in re.finditer(r"\bTRACE_EVENT(?:_CONDITION)?\(\s*(\w+)", src):
         events[m[1]] = None
+    # an event macro defined as DEFINE_EVENT(class, name, ...) stands for
+    # DEFINE_EVENT at each use: its uses are the events, not "name"
+    wrappers = set()
+    for m in re.finditer(r"^#define (\w+)\(name\)\s*\\\n\s*DEFINE_EVENT\(", src, re.M):
+        wrappers.add(m[1])
     for m in re.finditer(r"\bDEFINE_EVENT(?:_PRINT|_CONDITION)?\(\s*\w+\s*,\s*(\w+)", src):
-        events[m[1]] = None
+        if not (m[1] == "name" and wrappers):
+            events[m[1]] = None
+    for w in wrappers:
+        for m in re.finditer(rf"^{w}\((\w+)\);", src, re.M):
+            events[m[1]] = None
 sec = man_section(page, "TRACE EVENTS")
 if not sec:
     errors.append("tcp_teardown(7): no TRACE EVENTS section")
