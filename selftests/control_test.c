@@ -1619,13 +1619,18 @@ TEST_F_TIMEOUT(loaded, close_calls_follow_enabled, TT_TIMEOUT(30))
 	ASSERT_EQ(1, c0);
 }
 
-/* Open and close connections until killed; RST so no TIME_WAIT piles up. */
+/*
+ * Open and close connections until killed; RST so no TIME_WAIT piles up.
+ * @arg non-NULL: every other one closes the usual way instead, the client
+ * first, so that the server's FIN reaches a FIN_WAIT_2/TIME-WAIT
+ * minisocket.
+ */
 static int churn_child(void *arg)
 {
+	bool mixed = arg, rst = false;
 	unsigned short port;
 	int lfd, c, a;
 
-	(void)arg;
 	lfd = tt_tcp_listen(64, &port);
 	if (lfd < 0)
 		return 1;
@@ -1634,7 +1639,11 @@ static int churn_child(void *arg)
 			tt_msleep(1);
 			continue;
 		}
-		tt_tcp_set_linger0(c);
+		rst = !mixed || !rst;
+		if (rst)
+			tt_tcp_set_linger0(c);
+		else
+			tt_tcp_send_recv(c, a, "x");
 		close(c);
 		close(a);
 	}
@@ -1682,36 +1691,6 @@ TEST_F_TIMEOUT(loaded, counters_never_decrease, TT_TIMEOUT(90))
 	close(ns);
 }
 
-/*
- * Connections through every hooked path: one ends in a RST (linger 0),
- * the next the usual way, the client first, so that the server's FIN
- * reaches the client's FIN_WAIT_2/TIME-WAIT minisocket.
- */
-static int churn_mixed_child(void *arg)
-{
-	unsigned short port;
-	int lfd, c, a;
-	bool rst = false;
-
-	(void)arg;
-	lfd = tt_tcp_listen(64, &port);
-	if (lfd < 0)
-		return 1;
-	for (;;) {
-		if (tt_tcp_pair(lfd, port, &c, &a)) {
-			tt_msleep(1);
-			continue;
-		}
-		rst = !rst;
-		if (rst)
-			tt_tcp_set_linger0(c);
-		else
-			tt_tcp_send_recv(c, a, "x");
-		close(c);
-		close(a);
-	}
-}
-
 #define ARMING_CYCLES	30
 
 /*
@@ -1738,7 +1717,7 @@ TEST_F_TIMEOUT(loaded, arming_under_traffic, TT_TIMEOUT(300))
 	ns = tt_netns_new();
 	ASSERT_LE(0, ns);
 	ops0 = hook_ops(_metadata);
-	self->child = tt_child_start(churn_mixed_child, NULL);
+	self->child = tt_child_start(churn_child, (void *)1);	/* mixed */
 	ASSERT_LT(0, self->child);
 	for (i = 0; i < ARMING_CYCLES; i++) {
 		for (v = 1; v <= 2; v++) {
