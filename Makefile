@@ -17,6 +17,10 @@
 #                            as JSON in build/bench/full.json
 #   make bench-smoke         the same harness in seconds (part of `make
 #                            check`): proves it works, judges no speed
+#   make stress [STRESS_KERNELS="6.1 6.12"] [STRESS_SECONDS=600]
+#                            load/unload, namespace deaths and every policy
+#                            under traffic, then leak and state checks;
+#                            one boot per kernel (Documentation/reliability.rst)
 #   make checkpatch | sparse | W1 | clean
 
 KERNEL ?= 6.1
@@ -37,7 +41,7 @@ KERNEL_SH := $(TOP)/scripts/kernel.sh
 SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
 
 .PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
-	bench bench-smoke \
+	bench bench-smoke stress \
 	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(VM_KERNELS))
 
 all: module
@@ -80,6 +84,19 @@ bench: $(addprefix module-,$(BENCH_KERNELS))
 
 bench-smoke: $(addprefix module-,$(VM_KERNELS))
 	@bash $(TOP)/scripts/bench.sh --smoke $(VM_KERNELS)
+
+# Not part of `make check`: minutes per kernel.  Any kernel name that
+# module-<name> builds and scripts/vm.sh boots may be listed.
+STRESS_KERNELS ?= 6.1 6.12
+STRESS_SECONDS ?= 600
+# writes per knob and interface of the fuzz_test run that follows
+FUZZ_WRITES ?= 10000
+stress: $(addprefix module-,$(STRESS_KERNELS)) selftests
+	@fail=0; for k in $(STRESS_KERNELS); do \
+		TT_STRESS_SECONDS=$(STRESS_SECONDS) TT_FUZZ_WRITES=$(FUZZ_WRITES) \
+		TT_VM_TIMEOUT=$$(( $(STRESS_SECONDS) * 2 + 4500 )) \
+		bash $(TOP)/scripts/vm.sh --kernel $$k --mode stress || fail=1; \
+	done; exit $$fail
 
 checkpatch: deps
 	@sh $(TOP)/scripts/checkpatch.sh

@@ -15,8 +15,11 @@
  *
  * The inputs come from a seeded generator: the seed is printed, and
  * TT_FUZZ_SEED=<n> (environment, or kernel command line through vm.sh)
- * replays a run.  TT_FUZZ_WRITES sets the writes per knob and interface
- * (default 10000).
+ * replays a run.  TT_FUZZ_WRITES sets the writes per knob and interface:
+ * 1000 by default (`make check`: about a minute under emulation), 10000
+ * in `make stress`.  Each knob write that switches a policy of the
+ * initial namespace on or off arms or disarms hooks, about 10 to 30 ms
+ * under emulation: the sysfs part is what takes time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +53,7 @@ static long fuzz_writes(void)
 {
 	const char *s = getenv("TT_FUZZ_WRITES");
 
-	return s && *s ? strtol(s, NULL, 0) : 10000;
+	return s && *s ? strtol(s, NULL, 0) : 1000;
 }
 
 /* splitmix64: small, fast, and the same on every machine */
@@ -408,13 +411,14 @@ static void fuzz_knob(struct __test_metadata *_metadata, const char *test,
 	const char *dir = iface == SYSCTL ? TT_SYSCTL_DIR : TT_SYSFS_DIR;
 	static struct input in;
 	struct outcome o;
-	long long cur, now, twin;
+	long long cur, now, twin, start_us;
 	struct rng r;
 	ssize_t ret;
 	long i;
 	int fd, err;
 
 	rng_init(&r, test, ki);
+	start_us = tt_now_us();
 	ASSERT_EQ(0, tt_knob_read(dir, k->name, &cur));
 	fd = open_knob(dir, k->name);
 	ASSERT_LE(0, fd) TH_LOG("%s/%s: %s", dir, k->name, strerror(errno));
@@ -458,6 +462,8 @@ static void fuzz_knob(struct __test_metadata *_metadata, const char *test,
 		cur = now;
 	}
 	close(fd);
+	TH_LOG("%s/%s: %ld writes, %.1f s", dir, k->name, n,
+	       (tt_now_us() - start_us) / 1e6);
 }
 
 FIXTURE(fuzz) {
@@ -517,7 +523,7 @@ TEST_F_TIMEOUT(fuzz, sysctl_in_netns, TT_TIMEOUT(300))
 }
 
 /* Every sysfs file; the initial namespace's sysctls must follow. */
-TEST_F_TIMEOUT(fuzz, sysfs, TT_TIMEOUT(300))
+TEST_F_TIMEOUT(fuzz, sysfs, TT_TIMEOUT(900))
 {
 	struct tally t = { 0 };
 	unsigned int i;
@@ -701,7 +707,7 @@ TEST_F_TIMEOUT(fuzz, insmod_params, TT_TIMEOUT(600))
 		good++;
 	}
 	TH_LOG("insmod: %ld refused with EINVAL, %ld loaded", bad, good);
-	ASSERT_LT(100, bad);
+	ASSERT_LT(n / 4, bad);
 }
 
 TEST_HARNESS_MAIN
