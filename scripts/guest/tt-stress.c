@@ -380,6 +380,41 @@ static int connect_to(int fd, int family, unsigned short port)
 	return ret;
 }
 
+static const char * const state_name[];
+
+/*
+ * A stall is a defect until shown otherwise: say where both ends of the
+ * connection are, and what the namespace's knobs were.
+ */
+static void describe_stall(int fd, const struct hdr *h)
+{
+	static const char * const knobs[] = { "enabled", "half_duplex_close",
+		"tw_reopen", "tw_restore", "time_wait_ms",
+		"fin_wait2_timeout_ms", "fin_wait2_rst", "fin_wait2_idle_ms" };
+	int lport = tt_sock_port(fd, false), rport = tt_sock_port(fd, true);
+	int st = tt_tcp_state(fd), fam, n, o = 0;
+	struct tt_diag_sock ds;
+	char k[256] = "";
+	long long v;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++)
+		if (!tt_knob_read(TT_SYSCTL_DIR, knobs[i], &v))
+			o += snprintf(k + o, sizeof(k) - o, " %s=%lld",
+				      knobs[i], v);
+	printf("# stress: stall: %s, id %u, answer of %u bytes; client %d->%d %s, inq %d;",
+	       behaviour_name[h->behaviour], h->id, h->resp, lport,
+	       rport, st > 0 && st < 13 ? state_name[st] : "?", tt_inq(fd));
+	for (fam = AF_INET; fam <= AF_INET6; fam += AF_INET6 - AF_INET) {
+		n = tt_diag_find(fam, TT_DIAG_ALL, rport, lport, &ds);
+		if (!n)
+			printf(" server %s %s, %u ms left, inode %u;",
+			       tt_family_name(fam), state_name[ds.state],
+			       ds.expires_ms, ds.inode);
+	}
+	printf("%s%s\n", o ? " knobs" : " module unloaded", k);
+}
+
 static void client_once(unsigned short port, int idx, unsigned int id)
 {
 	struct hdr h = { 0 };
@@ -471,6 +506,8 @@ static void client_once(unsigned short port, int idx, unsigned int id)
 		break;
 	}
 	r = recv_pattern(fd, id, h.resp);
+	if (r == -EAGAIN)
+		describe_stall(fd, &h);
 	if (r < 0)
 		note_err(S_CRECV, -r);
 	else
@@ -605,7 +642,7 @@ static int ns_leader(int ready, int slot)
 	return 0;
 }
 
-static const char * const state_name[] = {
+static const char * const state_name[13] = {
 	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
 	"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK",
 	"LISTEN", "CLOSING", "NEW_SYN_RECV",
