@@ -332,13 +332,21 @@ static void serve(int afd)
 		note_err(S_SSEND, -ret);
 }
 
+/*
+ * Servers outlive the clients of their namespace: the leader tells them
+ * to stop (through this flag, shared in the namespace's processes) only
+ * once every client has exited, so that no client connects to a
+ * listener that nobody serves or that is gone.
+ */
+static int *servers_stop;
+
 static int server_main(int lfd)
 {
 	struct timeval tv = { 0, 300000 };
 	int afd;
 
 	setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (!STOP()) {
+	while (!__atomic_load_n(servers_stop, __ATOMIC_RELAXED)) {
 		afd = accept(lfd, NULL, NULL);
 		if (afd < 0)
 			continue;
@@ -597,8 +605,12 @@ static int server_fn(long lfd, long unused)
 	return server_main(lfd);
 }
 
+/* The listener, which only the servers may keep open. */
+static int ns_lfd = -1;
+
 static int client_fn(long port, long idx)
 {
+	close(ns_lfd);
 	return client_main(port, idx);
 }
 
@@ -606,6 +618,7 @@ static int knobs_fn(long a, long b)
 {
 	(void)a;
 	(void)b;
+	close(ns_lfd);
 	return knobs_main();
 }
 
@@ -628,6 +641,13 @@ static int ns_leader(int ready, int slot)
 	lfd = tt_net_listen_dual(64, &port);
 	if (lfd < 0)
 		return 1;
+	ns_lfd = lfd;
+	servers_stop = mmap(NULL, sizeof(*servers_stop),
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			    -1, 0);
+	if (servers_stop == MAP_FAILED)
+		return 1;
+	*servers_stop = 0;
 	if (write(ready, &c, 1) != 1)
 		return 1;
 	close(ready);
@@ -637,7 +657,10 @@ static int ns_leader(int ready, int slot)
 		pids[n++] = spawn(client_fn, port, i, slot * 100 + 10 + i);
 	pids[n++] = spawn(knobs_fn, 0, 0, slot * 100 + 20);
 	close(lfd);
-	for (i = 0; i < n; i++)
+	for (i = SERVERS; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	__atomic_store_n(servers_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < SERVERS; i++)
 		waitpid(pids[i], NULL, 0);
 	return 0;
 }
