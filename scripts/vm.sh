@@ -26,7 +26,9 @@
 # TT_VM_BOOT_TIMEOUT (seconds for the kernel to reach /init, default 300,
 # else it is booted again, at most three boots in all),
 # TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
-# instructions, one nanosecond each).
+# instructions, one nanosecond each), TT_TCG_THREAD=single|multi (QEMU's
+# default: multi, one host thread per vCPU; single runs both vCPUs in
+# one thread; see Documentation/reliability.rst).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -142,7 +144,7 @@ if [ "$accel" = auto ]; then
 fi
 case "$accel" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
-*) qemu+=(-accel tcg -cpu max) ;;
+*) qemu+=(-accel "tcg${TT_TCG_THREAD:+,thread=$TT_TCG_THREAD}" -cpu max) ;;
 esac
 # Under emulation the guest's clock may count instructions instead of
 # host time (the benchmarks; see Documentation/performance.rst): one
