@@ -16,10 +16,9 @@
  * The inputs come from a seeded generator: the seed is printed, and
  * TT_FUZZ_SEED=<n> (environment, or kernel command line through vm.sh)
  * replays a run.  TT_FUZZ_WRITES sets the writes per knob and interface:
- * 1000 by default (`make check`: about a minute under emulation), 10000
- * in `make stress`.  The sysfs part is what takes time: a sysfs write
- * that switches a policy on or off took 20 to 60 ms under emulation
- * (Documentation/reliability.rst).
+ * 1000 by default (`make check`: about 2.5 minutes under emulation),
+ * 10000 in `make stress`.  Writes that switch a policy on or off take
+ * 20 to 60 ms each there (Documentation/reliability.rst).
  */
 #include <errno.h>
 #include <fcntl.h>
