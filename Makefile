@@ -19,6 +19,10 @@
 #                            check`): proves it works, judges no speed
 #   make deb                 the Debian package tcp-teardown-dkms_<version>_all.deb
 #                            (DKMS) in build/deb/ (scripts/deb.sh)
+#   make stress [STRESS_KERNELS="6.1 6.12"] [STRESS_SECONDS=600]
+#                            load/unload, namespace deaths and every policy
+#                            under traffic, then leak and state checks;
+#                            one boot per kernel (Documentation/reliability.rst)
 #   make checkpatch | sparse | W1 | clean
 
 KERNEL ?= 6.1
@@ -39,7 +43,7 @@ KERNEL_SH := $(TOP)/scripts/kernel.sh
 SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
 
 .PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
-	bench bench-smoke deb \
+	bench bench-smoke deb stress \
 	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(VM_KERNELS))
 
 all: module
@@ -87,6 +91,19 @@ bench-smoke: $(addprefix module-,$(VM_KERNELS))
 # machine.  Needs dpkg-dev, debhelper and dh-dkms, not the rest of deps.
 deb:
 	@sh $(TOP)/scripts/deb.sh
+
+# Not part of `make check`: minutes per kernel.  Any kernel name that
+# module-<name> builds and scripts/vm.sh boots may be listed.
+STRESS_KERNELS ?= 6.1 6.12
+STRESS_SECONDS ?= 600
+# writes per knob and interface of the fuzz_test run that follows
+FUZZ_WRITES ?= 10000
+stress: $(addprefix module-,$(STRESS_KERNELS)) selftests
+	@fail=0; for k in $(STRESS_KERNELS); do \
+		TT_STRESS_SECONDS=$(STRESS_SECONDS) TT_FUZZ_WRITES=$(FUZZ_WRITES) \
+		TT_VM_TIMEOUT=$$(( $(STRESS_SECONDS) * 2 + 4500 )) \
+		bash $(TOP)/scripts/vm.sh --kernel $$k --mode stress || fail=1; \
+	done; exit $$fail
 
 checkpatch: deps
 	@sh $(TOP)/scripts/checkpatch.sh

@@ -16,9 +16,10 @@
  *  - module parameters: the load-time defaults, read-only afterwards.
  *
  * All three accept exactly one decimal integer within the knob's range,
- * optionally followed by a newline.  Anything else is -EINVAL and leaves
- * the value alone.  Writes need CAP_NET_ADMIN in the user namespace that
- * owns the network namespace.
+ * optionally followed by a newline (kstrtoint()'s syntax, and no NUL
+ * byte anywhere).  Anything else is -EINVAL and leaves the value alone.
+ * Writes need CAP_NET_ADMIN in the user namespace that owns the network
+ * namespace.
  *
  * Arming a hook patches kernel text for every namespace, which is the
  * host's decision: in a namespace owned by another user namespace than
@@ -106,11 +107,18 @@ static int tt_knob_parse(unsigned int id, const char *buf, size_t len,
 	char tmp[24];
 	int val;
 
-	if (len == 0 || len >= sizeof(tmp))
+	/*
+	 * A NUL inside the write would end the string early: "1\0junk"
+	 * must not pass as "1".
+	 */
+	if (len == 0 || len >= sizeof(tmp) || memchr(buf, '\0', len))
 		return -EINVAL;
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';
-	/* kstrtoint() allows one trailing newline and nothing else. */
+	/*
+	 * kstrtoint(): an optional sign, decimal digits (leading zeros do
+	 * not mean octal, "0x" is not hex), one optional trailing newline.
+	 */
 	if (kstrtoint(tmp, 10, &val))
 		return -EINVAL;
 	if (val < d->min || val > d->max)

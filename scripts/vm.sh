@@ -3,8 +3,8 @@
 #
 # Boot a supported Debian kernel in QEMU with the module and the selftests.
 #
-#   vm.sh --kernel 6.1|6.12|7.3 --mode check|run|shell|bench [--tests "a b"]
-#         [--bench "full|smoke [rounds=N]"] [--module FILE]
+#   vm.sh --kernel 6.1|6.12|7.3 --mode check|run|shell|bench|stress
+#         [--tests "a b"] [--bench "full|smoke [rounds=N]"] [--module FILE]
 #
 # --module: the tcp_teardown.ko to boot with (default: the one `make`
 #        built, build/<kernel>/tcp_teardown.ko), e.g. one DKMS built and
@@ -19,6 +19,8 @@
 #        loaded host) and fails.
 # run:   the demonstration (scripts/guest/demo.sh).
 # shell: interactive shell on the console, module loaded.
+# stress: `make stress` (scripts/guest/tt-stress.c, TT_STRESS_SECONDS);
+#        judged like check: the guest's status and the kernel log.
 # bench: the benchmarks (scripts/guest/bench.sh, tt-bench); their results
 #        are "TTBENCH {json}" lines in the output, which scripts/bench.sh
 #        collects from the serial log.
@@ -29,7 +31,9 @@
 # else it is booted again, at most three boots in all),
 # TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
 # instructions, one nanosecond each), TT_VM_OUT (the directory of the
-# initramfs and the logs, default build/<kernel>/vm).
+# initramfs and the logs, default build/<kernel>/vm), TT_TCG_THREAD=
+# single|multi (how TCG runs the vCPUs, default single: see
+# "accelerator" below).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,6 +85,8 @@ helpers=("$TOP/selftests/tt_net.c" "$TOP/selftests/tt_util.c")
 guest_tool tt-poweroff "$TOP/scripts/guest/tt-poweroff.c"
 guest_tool tt-demo "$TOP/scripts/guest/tt-demo.c" "${helpers[@]}"
 guest_tool tt-bench "$TOP/scripts/guest/tt-bench.c" "${helpers[@]}"
+guest_tool tt-stress "$TOP/scripts/guest/tt-stress.c" "${helpers[@]}" \
+	"$TOP/selftests/tt_diag.c"
 
 module=${module:-$BUILD/$series/tcp_teardown.ko}
 case "$module" in
@@ -165,6 +171,15 @@ esac
 if [ "${TT_VM_CLOCK:-wall}" = icount ] && [ "$accel" != kvm ]; then
 	qemu+=(-icount shift=0,sleep=off)
 fi
+
+# A soft lockup under stress ends the run at once (its report is in the
+# kernel log, which fails the run anyway) instead of at the VM timeout.
+[ "$mode" = stress ] && cmdline+=" softlockup_panic=1"
+# Settings of the fuzz and stress runs reach the guest's /init (and the
+# programs it starts) as environment variables.
+for v in TT_FUZZ_SEED TT_FUZZ_WRITES TT_STRESS_SECONDS TT_STRESS_SEED; do
+	[ -n "${!v:-}" ] && cmdline+=" $v=${!v}"
+done
 
 # ---- boot ----
 if [ "$mode" = shell ]; then
