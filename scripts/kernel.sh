@@ -40,7 +40,7 @@ release() {
 	lookup "$1"
 	# shellcheck disable=SC2086
 	rel=$(cd "$root/lib/modules" 2>/dev/null && ls -d $pat 2>/dev/null |
-		sort -V | tail -n 1)
+		sort -V | tail -n 1) || rel=
 	if [ -z "$rel" ] || [ ! -e "$root/lib/modules/$rel/build" ]; then
 		case "$1" in
 		*-debug) echo "kernel.sh: the $1 kernel is not built (make debug-kernel)" >&2 ;;
