@@ -10,6 +10,14 @@
 #   make check               checkpatch, W=1 and sparse builds for every
 #                            kernel, selftests on every VM kernel
 #   make check-6.1 [TESTS="a_test b_test"]   selftests on one VM kernel
+#   make check-debug [TESTS=...]
+#                            the selftests on the 6.1 debug kernel (KASAN,
+#                            lockdep, kmemleak, debugobjects, UBSAN), built
+#                            once per machine (about an hour) and cached;
+#                            not part of `make check`
+#   make check-debug-detectors
+#                            one boot of the debug kernel per planted bug:
+#                            proves every detector fails the run
 #   make vm [KERNEL=...]     interactive VM with the module loaded
 #   make bench [ROUNDS=N] [CLOCK=icount|wall]
 #                            benchmarks, one boot per kernel: medians and
@@ -43,8 +51,9 @@ KERNEL_SH := $(TOP)/scripts/kernel.sh
 SRCS := $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h)
 
 .PHONY: all module deps run check vm checkpatch sparse W1 selftests clean \
-	bench bench-smoke deb stress \
-	$(addprefix module-,$(KERNELS)) $(addprefix check-,$(VM_KERNELS))
+	bench bench-smoke deb stress debug-kernel check-debug \
+	check-debug-detectors detector-6.1-debug \
+	$(addprefix module-,$(KERNELS) 6.1-debug) $(addprefix check-,$(VM_KERNELS))
 
 all: module
 
@@ -56,7 +65,7 @@ module: module-$(KERNEL)
 # Each kernel builds in its own directory of links to the sources, so
 # the builds never share objects.  Kernels built with gcc-14 or gcc-16
 # build in their Debian release's chroot (scripts/kernel.sh make).
-$(addprefix module-,$(KERNELS)): module-%: deps
+$(addprefix module-,$(KERNELS) 6.1-debug): module-%: deps
 	@mkdir -p $(BUILD)/$*/module
 	@ln -sf $(TOP)/Kbuild $(BUILD)/$*/Kbuild
 	@ln -sf $(SRCS) $(BUILD)/$*/module/
@@ -73,6 +82,26 @@ vm: module-$(KERNEL) selftests
 
 $(addprefix check-,$(VM_KERNELS)): check-%: module-% selftests
 	@bash $(TOP)/scripts/vm.sh --kernel $* --mode check --tests "$(TESTS)"
+
+# The debug kernel (scripts/debug-kernel.sh, Documentation/reliability.rst):
+# built unless the cache outside the clone has it for today's key.
+debug-kernel: deps
+	@sh $(TOP)/scripts/debug-kernel.sh build >/dev/null
+
+module-6.1-debug: debug-kernel
+
+check-debug: module-6.1-debug selftests
+	@bash $(TOP)/scripts/vm.sh --kernel 6.1-debug --mode check --tests "$(TESTS)"
+
+# The planted bugs of selftests/detector, for the debug kernel only.
+detector-6.1-debug: module-6.1-debug
+	@mkdir -p $(BUILD)/6.1-debug/detector
+	@ln -sf $(TOP)/selftests/detector/Kbuild $(TOP)/selftests/detector/tt_detector.c \
+		$(BUILD)/6.1-debug/detector/
+	@sh $(KERNEL_SH) make 6.1-debug M=$(BUILD)/6.1-debug/detector modules
+
+check-debug-detectors: detector-6.1-debug selftests
+	@bash $(TOP)/scripts/check-detectors.sh
 
 check: deps
 	@bash $(TOP)/scripts/check.sh --build "$(KERNELS)" --vm "$(VM_KERNELS)"

@@ -43,10 +43,12 @@ MAX_AGE=${TT_DEPS_MAX_AGE:-86400}
 
 # dpkg-dev, debhelper, dh-dkms and dkms build and install the Debian
 # package (make deb, scripts/package-test.sh); mandoc checks the manual
-# page (scripts/check-man.sh).
+# page (scripts/check-man.sh).  bc, flex, bison, libelf-dev and
+# libssl-dev also build the debug kernel (scripts/debug-kernel.sh,
+# `make check-debug`) from linux-source-6.1.
 need_pkgs="build-essential bc kmod cpio busybox-static qemu-system-x86
 	linux-source-6.1 sparse xz-utils zstd dwarves libelf-dev flex bison
-	perl python3 dpkg-dev debhelper dh-dkms dkms mandoc"
+	libssl-dev perl python3 dpkg-dev debhelper dh-dkms dkms mandoc"
 
 # What every chroot gets; kernels' headers pull in their compiler.
 chroot_pkgs="make libc6-dev libelf-dev libssl-dev dwarves kmod bc xz-utils

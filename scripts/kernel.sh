@@ -3,7 +3,9 @@
 #
 # Map a supported kernel (6.1, 6.12, 6.12-trixie, 7.3, sid) to what
 # scripts/deps.sh installed for it.  The newest installed release of the
-# series wins.
+# series wins.  6.1-debug is the debug kernel scripts/debug-kernel.sh
+# builds (KASAN, lockdep, kmemleak): its cache directory for today's key
+# stands for the root, its build runs on the host.
 #
 #   kernel.sh release KERNEL      the release, e.g. 6.1.0-57-amd64
 #   kernel.sh root KERNEL         / for the host's kernels, else the chroot
@@ -28,7 +30,8 @@ lookup() {
 	6.12-trixie) root=$CHROOT_DIR/trixie pat='6.12.*+deb13-amd64' ;;
 	7.3) root=$CHROOT_DIR/trixie pat='7.3.*+deb13-amd64' ;;
 	sid) root=$CHROOT_DIR/sid pat='*-amd64' ;;
-	*) echo "kernel.sh: unsupported kernel '$1' (6.1, 6.12, 6.12-trixie, 7.3, sid)" >&2
+	6.1-debug) root=$("$TOP/scripts/debug-kernel.sh" dir) pat='6.1.*-tt-debug' ;;
+	*) echo "kernel.sh: unsupported kernel '$1' (6.1, 6.12, 6.12-trixie, 7.3, sid, 6.1-debug)" >&2
 	   exit 1 ;;
 	esac
 }
@@ -37,21 +40,25 @@ release() {
 	lookup "$1"
 	# shellcheck disable=SC2086
 	rel=$(cd "$root/lib/modules" 2>/dev/null && ls -d $pat 2>/dev/null |
-		sort -V | tail -n 1)
+		sort -V | tail -n 1) || rel=
 	if [ -z "$rel" ] || [ ! -e "$root/lib/modules/$rel/build" ]; then
-		echo "kernel.sh: no $1 kernel with headers installed (run scripts/deps.sh)" >&2
+		case "$1" in
+		*-debug) echo "kernel.sh: the $1 kernel is not built (make debug-kernel)" >&2 ;;
+		*) echo "kernel.sh: no $1 kernel with headers installed (run scripts/deps.sh)" >&2 ;;
+		esac
 		exit 1
 	fi
 	echo "$rel"
 }
 
 # Debian's 6.x kernels put the image in /boot; 7.x in the modules
-# directory (linux-binary-ABI: vmlinuz, or vmlinuz.unsigned).
+# directory (linux-binary-ABI: vmlinuz, or vmlinuz.unsigned); the debug
+# kernel has its bzImage at the top of its cache directory.
 image() {
 	rel=$(release "$1")
 	lookup "$1"
 	for f in "${root%/}/boot/vmlinuz-$rel" "${root%/}/lib/modules/$rel/vmlinuz" \
-		 "${root%/}/lib/modules/$rel/vmlinuz.unsigned"; do
+		 "${root%/}/lib/modules/$rel/vmlinuz.unsigned" "${root%/}/bzImage"; do
 		[ -s "$f" ] && { echo "$f"; return 0; }
 	done
 	echo "kernel.sh: no image for $1 ($rel): run scripts/deps.sh" >&2
@@ -59,12 +66,16 @@ image() {
 }
 
 kmake() {
-	rel=$(release "$1")
-	lookup "$1"
+	k=$1
+	rel=$(release "$k")
+	lookup "$k"
 	shift
 	if [ "$root" = / ]; then
 		exec make -C "/lib/modules/$rel/build" "$@"
 	fi
+	case "$k" in
+	*-debug) exec make -C "$root/lib/modules/$rel/build" "$@" ;;
+	esac
 	build=${TT_BUILD:-$TOP/build}
 	mkdir -p "$build"
 	build=$(cd "$build" && pwd)

@@ -3,8 +3,10 @@
 #
 # Boot a supported Debian kernel in QEMU with the module and the selftests.
 #
-#   vm.sh --kernel 6.1|6.12|7.3 --mode check|run|shell|bench|stress
+#   vm.sh --kernel 6.1|6.12|7.3|6.1-debug
+#         --mode check|run|shell|bench|stress|detector
 #         [--tests "a b"] [--bench "full|smoke [rounds=N]"] [--module FILE]
+#         [--bug NAME]
 #
 # --module: the tcp_teardown.ko to boot with (default: the one `make`
 #        built, build/<kernel>/tcp_teardown.ko), e.g. one DKMS built and
@@ -13,10 +15,11 @@
 #
 # check: runs every selftest binary, streams their KTAP here, and exits
 #        0 only if the guest reported success AND its kernel log holds no
-#        oops, BUG, WARNING, KASAN report or call trace.  A hung guest is
-#        killed after TT_VM_TIMEOUT seconds (default 2400: the suite
-#        takes minutes, each test may take up to its TT_TIMEOUT under a
-#        loaded host) and fails.
+#        oops, BUG, WARNING, KASAN, UBSAN, lockdep, debugobjects or
+#        kmemleak report or call trace.  A hung guest is killed after
+#        TT_VM_TIMEOUT seconds (default 2400 times the time scale: the
+#        suite takes minutes, each test may take up to its TT_TIMEOUT
+#        under a loaded host) and fails.
 # run:   the demonstration (scripts/guest/demo.sh).
 # shell: interactive shell on the console, module loaded.
 # stress: `make stress` (scripts/guest/tt-stress.c, TT_STRESS_SECONDS);
@@ -24,21 +27,30 @@
 # bench: the benchmarks (scripts/guest/bench.sh, tt-bench); their results
 #        are "TTBENCH {json}" lines in the output, which scripts/bench.sh
 #        collects from the serial log.
+# detector: loads selftests/detector's tt_detector.ko with bug=NAME (a
+#        planted bug) on the debug kernel; scripts/check-detectors.sh
+#        expects the log scan to fail the run.
+#
+# 6.1-debug, the debug kernel (scripts/debug-kernel.sh: KASAN, lockdep,
+# kmemleak, debugobjects, UBSAN), boots its bzImage with 2 GiB, scales
+# every test's time limits by TT_TIME_SCALE (default 4 there, else 1;
+# passed to the tests on the kernel command line, selftests/tt_harness.h)
+# and has kmemleak scanned after the last test, with every module unloaded.
 #
 # Environment: TT_ACCEL=auto|kvm|tcg (auto boots once with KVM to see that
 # it really runs guests, and remembers the answer), TT_VM_MEM (MiB),
 # TT_VM_BOOT_TIMEOUT (seconds for the kernel to reach /init, default 300,
 # else it is booted again, at most three boots in all),
 # TT_VM_CLOCK=wall|icount (icount: under TCG, guest time counts executed
-# instructions, one nanosecond each), TT_VM_OUT (the directory of the
-# initramfs and the logs, default build/<kernel>/vm), TT_TCG_THREAD=
-# single|multi (how TCG runs the vCPUs, default single: see
-# "accelerator" below).
+# instructions, one nanosecond each), TT_TIME_SCALE (a factor for every
+# time limit, above), TT_VM_OUT (the directory of the initramfs and the
+# logs, default build/KERNEL/vm), TT_TCG_THREAD=single|multi (how TCG
+# runs the vCPUs, default single: see "accelerator" below).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${TT_BUILD:-$TOP/build}
-series=6.1 mode=check tests= bench=full module=
+series=6.1 mode=check tests= bench=full module= bug=none
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) series=$2; shift 2 ;;
@@ -46,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--tests) tests=$2; shift 2 ;;
 	--bench) bench=$2; shift 2 ;;
 	--module) module=$2; shift 2 ;;
+	--bug) bug=$2; shift 2 ;;
 	*) echo "vm.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -57,7 +70,14 @@ rel=$("$TOP/scripts/kernel.sh" release "$series")
 kimage_src=$("$TOP/scripts/kernel.sh" image "$series")
 kmodules=$("$TOP/scripts/kernel.sh" modules "$series")
 out=${TT_VM_OUT:-$BUILD/$series/vm}
-timeout_s=${TT_VM_TIMEOUT:-2400}
+debug=0
+case "$series" in *-debug) debug=1 ;; esac
+scale=${TT_TIME_SCALE:-$((debug ? 4 : 1))}
+# Seconds times the scale, rounded up (the scale may be fractional).
+scaled() {
+	awk -v s="$1" -v f="$scale" 'BEGIN { x = s * f; printf "%d\n", x + (x > int(x)) }'
+}
+timeout_s=${TT_VM_TIMEOUT:-$(scaled 2400)}
 mkdir -p "$out" "$BUILD/guest"
 
 # ---- initramfs ----
@@ -94,6 +114,9 @@ case "$module" in
 *.zst) zstd -qdc "$module" >"$root/lib/tcp_teardown.ko" ;;
 *) cp "$module" "$root/lib/tcp_teardown.ko" ;;
 esac
+if [ "$mode" = detector ]; then
+	cp "$BUILD/$series/detector/tt_detector.ko" "$root/lib/tt_detector.ko"
+fi
 # The kernel's own modules the tests need, decompressed: busybox insmod
 # would hand a compressed image to init_module().
 for m in veth tun inet_diag tcp_diag; do
@@ -111,8 +134,12 @@ done
 (cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
 
 # ---- kernel image: the ELF inside the bzImage boots faster (PVH) ----
+# Not with KASAN (the debug kernel): its PVH entry writes to shadow
+# memory that is not mapped yet, and the guest triple-faults in silence.
 kimage=$BUILD/guest/vmlinux-$rel
-if [ ! -s "$kimage" ]; then
+if [ $debug -eq 1 ]; then
+	kimage=$kimage_src
+elif [ ! -s "$kimage" ]; then
 	python3 "$TOP/scripts/extract-vmlinux.py" "$kimage_src" "$kimage.tmp" &&
 		mv "$kimage.tmp" "$kimage" || rm -f "$kimage.tmp"
 fi
@@ -124,7 +151,7 @@ fi
 # that clock pin their work to one CPU anyway.
 smp=2
 [ "${TT_VM_CLOCK:-wall}" = icount ] && smp=1
-qemu=(qemu-system-x86_64 -m "${TT_VM_MEM:-1024}" -smp $smp -nic none -no-reboot
+qemu=(qemu-system-x86_64 -m "${TT_VM_MEM:-$((debug ? 2048 : 1024))}" -smp $smp -nic none -no-reboot
 	-display none -monitor none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-kernel "$kimage" -initrd "$out/initramfs.cpio")
@@ -134,7 +161,8 @@ qemu=(qemu-system-x86_64 -m "${TT_VM_MEM:-1024}" -smp $smp -nic none -no-reboot
 # doesn't work", seen on 7.3 with two busy loops on the host).  KVM
 # guests skip that check the same way.
 cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 mitigations=off"
-cmdline+=" no_timer_check"
+cmdline+=" no_timer_check TT_TIME_SCALE=$scale"
+[ $debug -eq 1 ] && cmdline+=" TT_KMEMLEAK=1"
 
 accel=${TT_ACCEL:-auto}
 if [ "$accel" = auto ]; then
@@ -159,8 +187,9 @@ fi
 # site being patched (ftrace, kprobes, jump labels), with or without
 # this module -- reproduced with the kernel's own function tracer and
 # kprobe events while segments flowed; none in 400 cycles of either
-# loop with thread=single (Documentation/performance.rst).  The vCPUs still interleave, so races
-# between them are still exercised.  TT_TCG_THREAD=multi: the old way.
+# loop with thread=single (Documentation/performance.rst).  The vCPUs
+# still interleave, so races between them are still exercised.
+# TT_TCG_THREAD=multi: the old way.
 case "$accel" in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 *) qemu+=(-accel "tcg,thread=${TT_TCG_THREAD:-single}" -cpu max) ;;
@@ -196,14 +225,15 @@ echo "# vm: module $module, sha256 $(sha256sum <"$root/lib/tcp_teardown.ko" | cu
 # bring-up).  A guest that has not reached /init after the boot timeout
 # is booted again, at most twice, each stalled kernel log kept; nothing
 # that happens after /init is ever retried.
-boot_s=${TT_VM_BOOT_TIMEOUT:-300}
+boot_s=${TT_VM_BOOT_TIMEOUT:-$(scaled 300)}
 rm -f "$out"/console.stalled-*.log
+t_start=$SECONDS
 set +e
 stalled=0
 for attempt in 1 2 3; do
 	: >"$tap"
 	timeout "$timeout_s" "${qemu[@]}" -serial "file:$console" -serial "file:$tap" \
-		-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\" TT_BENCH=\"$bench\"" </dev/null &
+		-append "$cmdline TT_MODE=$mode TT_TESTS=\"$tests\" TT_BENCH=\"$bench\" TT_BUG=$bug" </dev/null &
 	qpid=$!
 	waited=0
 	while [ ! -s "$tap" ] && kill -0 $qpid 2>/dev/null &&
@@ -230,6 +260,7 @@ else
 fi
 set -e
 
+echo "# vm: $rel ran $((SECONDS - t_start)) s (time scale $scale)"
 fail=0
 case $status in
 124) echo "# vm: guest hung: killed after ${timeout_s}s"; fail=1 ;;
@@ -245,8 +276,20 @@ case $status in
 	;;
 esac
 
-# A test that passed over a kernel warning has not passed.
-bad='(Oops|BUG:|WARNING:|KASAN|Call Trace|general protection|Kernel panic|kernel BUG|UBSAN)'
+# A test that passed over a kernel warning has not passed.  Beyond oopses
+# and WARNs, every report of the debug kernel's detectors: KASAN, UBSAN,
+# lockdep (its reports start with WARNING: or BUG:, but are matched by
+# their own words too), sleeping in atomic context, debugobjects
+# (ODEBUG), kmemleak (the objects /init copies to the console after its
+# last scan, "tt-kmemleak: unreferenced object ...": not kmemleak's own
+# "suspected memory leaks" line, which /init's first scan prints for
+# what boot left behind, before any test and then forgotten).
+bad='(Oops|BUG:|WARNING:|KASAN|Call Trace|general protection|Kernel panic|kernel BUG|UBSAN'
+bad+='|possible circular locking|inconsistent lock state|suspicious RCU usage'
+bad+='|possible recursive locking|lock held when returning|bad unlock balance'
+bad+='|sleeping function called from invalid context|scheduling while atomic'
+bad+='|ODEBUG|unreferenced object|DEBUG_LOCKS_WARN_ON'
+bad+='|list_add corruption|list_del corruption)'
 if grep -Eq "$bad" "$console"; then
 	echo "# vm: kernel log of $rel reports trouble:"
 	grep -E -m 20 -B 2 -A 12 "$bad" "$console" | sed 's/^/#   /'

@@ -258,7 +258,7 @@ static int wait_eof(int fd)
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char c;
 
-	if (poll(&pfd, 1, 2000) != 1)
+	if (poll(&pfd, 1, tt_time_scaled(2000)) != 1)
 		return -ETIMEDOUT;
 	return recv(fd, &c, 1, MSG_DONTWAIT) ? -EBADMSG : 0;
 }
@@ -267,7 +267,7 @@ static void wait_time_wait(struct __test_metadata *_metadata, int count)
 {
 	int n = 0, waited;
 
-	for (waited = 0; waited < 2000; waited += 10) {
+	for (waited = 0; waited < tt_time_scaled(2000); waited += 10) {
 		n = tt_tcp_count_state(TCP_TIME_WAIT);
 		ASSERT_LE(0, n);
 		if (n >= count)
@@ -282,7 +282,7 @@ static void wait_accept_queue(struct __test_metadata *_metadata, int lfd,
 {
 	int n = 0, waited;
 
-	for (waited = 0; waited < 2000; waited += 5) {
+	for (waited = 0; waited < tt_time_scaled(2000); waited += 5) {
 		n = tt_tcp_accept_queue_len(lfd);
 		ASSERT_LE(0, n);
 		if (n == len)
@@ -306,7 +306,8 @@ static void zoo_build(struct __test_metadata *_metadata, struct zoo *z)
 	/* fw2 sends FIN, cw acks it and never closes */
 	ASSERT_EQ(0, tt_tcp_pair(z->listener, port, &z->fw2, &z->cw));
 	ASSERT_EQ(0, shutdown(z->fw2, SHUT_WR));
-	ASSERT_EQ(0, tt_tcp_wait_state(z->fw2, TCP_FIN_WAIT2, 2000));
+	ASSERT_EQ(0, tt_tcp_wait_state(z->fw2, TCP_FIN_WAIT2,
+				       tt_time_scaled(2000)));
 	ASSERT_EQ(TCP_CLOSE_WAIT, tt_tcp_state(z->cw));
 
 	/* the side closing first ends in TIME_WAIT once the peer closes */
@@ -1318,7 +1319,8 @@ TEST_F_TIMEOUT(userns, toggles_bounded, TT_TIMEOUT(300))
 	ASSERT_GE(bound, ops1 - ops0);
 
 	/* the namespace is gone: everything is disarmed after the delay */
-	for (waited = 0; waited < delay + 30000; waited += 100) {
+	for (waited = 0; waited < delay + tt_time_scaled(30000);
+	     waited += 100) {
 		if (hook_ops(_metadata) - ops0 >= 2 * 3)
 			break;
 		tt_msleep(100);
@@ -1439,7 +1441,7 @@ static void assert_probes(struct __test_metadata *_metadata,
 {
 	int waited;
 
-	for (waited = 0; waited < 10000; waited += 50) {
+	for (waited = 0; waited < tt_time_scaled(10000); waited += 50) {
 		if (probes_match(_metadata, armed, false))
 			return;
 		tt_msleep(50);

@@ -46,9 +46,9 @@
 #include "tt_util.h"
 
 #define FIN_TIMEOUT	"/proc/sys/net/ipv4/tcp_fin_timeout"
-#define IO_MS		5000	/* guard on blocking socket calls */
+#define IO_MS		((int)tt_time_scaled(5000))	/* guard on blocking socket calls */
 #define EARLY_MS	20	/* clock tick skew: never earlier than this */
-#define SLACK_MS	3000	/* how late an expiry may be (load, 3.5 RTO) */
+#define SLACK_MS	((int)tt_time_scaled(3000))	/* how late an expiry may be (load, 3.5 RTO) */
 #define BEFORE_MS	400	/* "still there shortly before T" */
 #define POLL_MS		10
 
@@ -506,7 +506,7 @@ enum after_close {
 };
 
 #define AFTER_CLOSE_MS	100
-#define PROMISE_MS	4000	/* longer than a slow rmmod */
+#define PROMISE_MS	((int)tt_time_scaled(4000))	/* longer than a slow rmmod */
 
 struct after {
 	enum after_close what;
@@ -856,7 +856,7 @@ TEST_F_TIMEOUT(fw2, unload_with_tracked, TT_TIMEOUT(60))
 #define RELEASE_IDLE_MS	30000
 #define RELEASE_CONNS	4
 #define RELEASE_MS	100	/* what the issue asks; logged */
-#define RELEASE_MAX_MS	3000	/* asserted: far below the timers */
+#define RELEASE_MAX_MS	((int)tt_time_scaled(3000))	/* asserted: far below the timers */
 
 static void idle_release_on(struct __test_metadata *_metadata,
 			    struct tt_cap *cap, int family, const char *knob)

@@ -37,7 +37,7 @@
 
 #define KNOB		"half_duplex_close"
 #define FIN_TIMEOUT	"/proc/sys/net/ipv4/tcp_fin_timeout"
-#define IO_MS		10000	/* guard on any blocking socket call */
+#define IO_MS		((int)tt_time_scaled(10000))	/* guard on any blocking socket call */
 
 enum { GRACEFUL = 0, STOCK_RST = 1, STRICT = 2 };
 
@@ -1154,7 +1154,7 @@ static int count_ack(struct __test_metadata *_metadata, struct tt_cap *cap,
 }
 
 #define SPOOF_BYTES	100
-#define SETTLE_MS	300	/* for an answer to a forged segment */
+#define SETTLE_MS	((int)tt_time_scaled(300))	/* for an answer to a forged segment */
 
 enum spoof { OUT_OF_WINDOW, OUT_OF_WINDOW_NO_ACK, ACK_UNSENT, ACK_TOO_OLD };
 

@@ -52,10 +52,10 @@
 #include "tt_net.h"
 #include "tt_util.h"
 
-#define IO_MS		10000	/* guard on any wait */
+#define IO_MS		((int)tt_time_scaled(10000))	/* guard on any wait */
 #define TICK_MS		20	/* a timer may fire up to one jiffy early */
 #define LEFT_SLACK_MS	30	/* time left: jiffies, /proc's 10 ms steps */
-#define TW_SLACK_MS	3000	/* TIME-WAIT ends this late at the most */
+#define TW_SLACK_MS	((int)tt_time_scaled(3000)) /* TIME-WAIT ends this late */
 #define SMALL_BYTES	1000
 #define BULK_BYTES	(200u << 20)	/* the 200 MB */
 #define STOCK_TW_MS	60000
@@ -1194,7 +1194,9 @@ TEST_F_TIMEOUT(tw, time_wait_rearm, TT_TIMEOUT(60))
 
 /* ---- 5: unloading with TIME-WAIT sockets ---- */
 
-#define UNLOAD_TW_MS	6000	/* an unload can take seconds under load */
+/* An unload takes seconds under load, more on a debug kernel: the
+ * shortened TIME-WAITs must outlive it for the test to see them. */
+#define UNLOAD_TW_MS	((int)tt_time_scaled(6000))
 #define UNLOAD_NR	4
 
 TEST_F_TIMEOUT(tw, unload_with_time_wait, TT_TIMEOUT(120))
@@ -1881,5 +1883,6 @@ static void __attribute__((constructor)) __constructor_order_last(void)
 int main(int argc, char **argv)
 {
 	tw_filter();
+	tt_scale_timeouts();
 	return test_harness_run(argc, argv);
 }
